@@ -39,7 +39,7 @@ export interface CollectorConfig {
 }
 
 /** Flag name → environment variable. */
-const OPTIONS = {
+export const COLLECTOR_OPTIONS = {
   'cluster-name': 'CLUSTER_NAME',
   'storage-url': 'STORAGE_URL',
   region: 'AWS_REGION',
@@ -64,7 +64,7 @@ const OPTIONS = {
   'simulated-clock': 'SIMULATED_CLOCK',
 } as const;
 
-export type CollectorOption = keyof typeof OPTIONS;
+export type CollectorOption = keyof typeof COLLECTOR_OPTIONS;
 
 export const COLLECT_USAGE = `Usage: hpu collect [options]   (each option can also be set by its environment variable)
   --cluster-name NAME        CLUSTER_NAME        HyperPod cluster name (required)
@@ -127,7 +127,7 @@ function oneOf<T extends string>(value: string, allowed: readonly T[], option: s
 export function parseCollectorConfig(args: readonly string[], env: NodeJS.ProcessEnv = process.env): CollectorConfig {
   let values: Record<string, string | undefined>;
   try {
-    const options = Object.fromEntries(Object.keys(OPTIONS).map((k) => [k, { type: 'string' as const }]));
+    const options = Object.fromEntries(Object.keys(COLLECTOR_OPTIONS).map((k) => [k, { type: 'string' as const }]));
     ({ values } = parseArgs({ args: [...args], options, strict: true, allowPositionals: false }) as {
       values: Record<string, string | undefined>;
     });
@@ -135,12 +135,12 @@ export function parseCollectorConfig(args: readonly string[], env: NodeJS.Proces
     throw new ConfigError((e as Error).message.split('\n')[0] ?? 'invalid arguments');
   }
   const get = (option: CollectorOption): string | undefined => {
-    const v = values[option] ?? env[OPTIONS[option]];
+    const v = values[option] ?? env[COLLECTOR_OPTIONS[option]];
     return v === undefined || v === '' ? undefined : v;
   };
   const required = (option: CollectorOption): string => {
     const v = get(option);
-    if (v === undefined) throw new ConfigError(`--${option} (or ${OPTIONS[option]}) is required`);
+    if (v === undefined) throw new ConfigError(`--${option} (or ${COLLECTOR_OPTIONS[option]}) is required`);
     return v;
   };
   const wrap = <T>(fn: () => T): T => {

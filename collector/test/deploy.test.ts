@@ -1,0 +1,193 @@
+// The collector's deployment (collector/deploy, collector/Dockerfile) is checked by
+// scripts/validate-manifests.mjs. These tests run it as CI does, and feed its exported checks
+// deliberately broken input to show that each kind of problem is reported.
+//
+// The first test needs `kubectl` (CI: apt-get install kubernetes-client; or set KUBECTL).
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { describe, it } from 'node:test';
+import { COLLECTOR_OPTIONS } from '../src/config.js';
+
+const script = fileURLToPath(new URL('../../scripts/validate-manifests.mjs', import.meta.url));
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+type K8sObject = Record<string, unknown>;
+interface Validator {
+  collector: { env: string[] };
+  validateObjects(objects: K8sObject[], options?: { requiredEnv?: string[] }): Promise<string[]>;
+  parseManifests(text: string, source?: string): { objects: K8sObject[]; problems: string[] };
+  checkDockerfile(options?: { dockerfileText?: string; dockerignoreText?: string }): string[];
+}
+// A plain .mjs module without type declarations: imported by URL and typed here.
+const validator = (await import(pathToFileURL(script).href)) as Validator;
+
+function runScript(env: NodeJS.ProcessEnv = process.env) {
+  return spawnSync(process.execPath, [script], { cwd: root, encoding: 'utf8', env, timeout: 120_000 });
+}
+
+const labels = {
+  'app.kubernetes.io/name': 'hyperpod-usage-collector',
+  'app.kubernetes.io/instance': 'hyperpod-usage-collector',
+  'app.kubernetes.io/part-of': 'hyperpod-usage',
+  'app.kubernetes.io/managed-by': 'kustomize',
+};
+const meta = (name: string, namespace?: string) => ({ name, ...(namespace ? { namespace } : {}), labels });
+
+/** A broken manifest set: each object carries one of the mistakes the validator must catch. */
+function brokenManifests(): K8sObject[] {
+  return [
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: meta('hyperpod-usage-collector', 'hyperpod-usage'),
+      spec: {
+        replicsa: 2, // misspelt
+        selector: { matchLabels: labels },
+        template: {
+          metadata: { labels },
+          spec: {
+            serviceAccountName: 'hyperpod-usage-collector',
+            containers: [
+              {
+                name: 'collector',
+                image: 'hyperpod-usage-collector:latest',
+                // no resources, no probes, root filesystem writable
+                securityContext: { runAsNonRoot: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+                env: [{ name: 'GITHUB_TOKEN', valueFrom: { secretKeyRef: { name: 'gh', key: 'token' } } }],
+                ports: [{ name: 'metrics', containerPort: 8080 }],
+              },
+            ],
+          },
+        },
+      },
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: meta('hyperpod-usage-collector'),
+      rules: [
+        { apiGroups: [''], resources: ['pods', 'secrets'], verbs: ['get', 'list', 'watch'] },
+        { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
+        { apiGroups: ['kueue.x-k8s.io'], resources: ['workloads'], verbs: ['get', 'list', 'watch', 'patch'] },
+      ],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: meta('hyperpod-usage-collector-leader-election', 'hyperpod-usage'),
+      rules: [
+        {
+          apiGroups: ['coordination.k8s.io'],
+          resources: ['leases'],
+          resourceNames: ['hyperpod-usage-collector'],
+          verbs: ['get', 'create', 'update'],
+        },
+      ],
+    },
+    {
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: meta('hyperpod-usage-collector', 'hyperpod-usage'),
+      spec: { minAvailable: 2, selector: { matchLabels: labels } },
+    },
+  ];
+}
+
+describe('collector deployment', () => {
+  it('renders and passes validation (scripts/validate-manifests.mjs)', () => {
+    const run = runScript();
+    assert.equal(run.error, undefined, `could not run ${script}: ${run.error?.message}`);
+    assert.equal(run.status, 0, `validate-manifests failed:\n${run.stdout}\n${run.stderr}`);
+    assert.match(run.stdout, /✓ Deployment hyperpod-usage\/hyperpod-usage-collector/);
+    assert.match(run.stdout, /✓ ClusterRole hyperpod-usage-collector/);
+    assert.match(run.stdout, /^collector\/deploy\/overlays\/example:$/m);
+    assert.match(run.stdout, /and collector\/Dockerfile: no problems$/m);
+    assert.doesNotMatch(run.stdout, /✗/);
+  });
+
+  it('reports each problem of a broken manifest on its own line', async () => {
+    const problems = await validator.validateObjects(brokenManifests(), { requiredEnv: ['CLUSTER_NAME'] });
+    const expected: [string, RegExp][] = [
+      ['misspelt field', /Deployment hyperpod-usage\/hyperpod-usage-collector: spec\.replicsa: unknown field "replicsa" \(did you mean "replicas"\?\)/],
+      ['container without resources', /container "collector": resources\.requests\.cpu is not set/],
+      ['memory limit', /container "collector": resources\.limits\.memory is not set/],
+      ['probes', /container "collector": livenessProbe is not set/],
+      ['read-only root filesystem', /container "collector": securityContext\.readOnlyRootFilesystem must be true/],
+      ['seccomp', /container "collector": seccompProfile\.type must be RuntimeDefault/],
+      ['latest tag', /image "hyperpod-usage-collector:latest" needs an explicit tag/],
+      ['undocumented env', /env "GITHUB_TOKEN" is not a documented collector setting/],
+      ['secret env', /env "GITHUB_TOKEN" reads a secret/],
+      ['required env', /env CLUSTER_NAME must be set/],
+      ['ClusterRole granting secrets', /ClusterRole hyperpod-usage-collector: rules\[0\]: grants access to secrets/],
+      ['leases in a ClusterRole', /ClusterRole hyperpod-usage-collector: rules\[1\]: leases must be granted by a namespaced Role/],
+      ['write verb in ClusterRole', /ClusterRole hyperpod-usage-collector: rules\[2\]: verbs patch not allowed/],
+      ['missing read', /ClusterRole hyperpod-usage-collector: missing "watch" on kueue\.x-k8s\.io\/clusterqueues/],
+      ['create with resourceNames', /Role hyperpod-usage\/hyperpod-usage-collector-leader-election: rules\[0\]: "create" cannot be restricted by resourceNames/],
+      ['PDB', /PodDisruptionBudget hyperpod-usage\/hyperpod-usage-collector: spec\.minAvailable is 2, expected 1/],
+      ['missing objects', /render: no ServiceAccount rendered/],
+    ];
+    for (const [what, pattern] of expected) {
+      assert.ok(problems.some((p) => pattern.test(p)), `${what} not reported; got:\n${problems.join('\n')}`);
+    }
+    for (const p of problems) assert.doesNotMatch(p, /\n/, 'one line per problem');
+  });
+
+  it('rejects an object that breaks the Kubernetes schema', async () => {
+    const { objects, problems: parseProblems } = validator.parseManifests(
+      [
+        'apiVersion: v1',
+        'kind: Service',
+        'metadata: {name: x, namespace: hyperpod-usage}',
+        'spec:',
+        '  ports:',
+        '    - name: metrics',
+        '      port: eighty',
+        '---',
+        'apiVersion: example.com/v1',
+        'kind: Widget',
+        'metadata: {name: w}',
+      ].join('\n'),
+    );
+    assert.deepEqual(parseProblems, []);
+    const problems = await validator.validateObjects(objects);
+    assert.ok(problems.includes('Service hyperpod-usage/x: spec.ports[0].port: must be integer'), problems.join('\n'));
+    assert.ok(problems.some((p) => /^Widget w: no schema for apiVersion "example\.com\/v1"/.test(p)), problems.join('\n'));
+  });
+
+  it('checks that the Dockerfile only COPYs files that exist and are not .dockerignored', () => {
+    assert.deepEqual(validator.checkDockerfile(), []);
+    const problems = validator.checkDockerfile({
+      dockerfileText: [
+        'FROM node:22-bookworm-slim AS build',
+        'COPY package.json package-lock.json ./',
+        'COPY collector/no-such-file.json \\',
+        '     collector/',
+        'COPY --from=build /src/collector/dist ./collector/dist',
+        'COPY ["collector/test", "/app/test"]',
+      ].join('\n'),
+      dockerignoreText: '**/node_modules\ncollector/test\n',
+    });
+    assert.deepEqual(problems, [
+      'collector/Dockerfile:3: COPY source "collector/no-such-file.json" does not exist in the repository',
+      'collector/Dockerfile:6: COPY source "collector/test" is excluded by .dockerignore ("collector/test")',
+    ]);
+  });
+
+  it('says in one line that kubectl is missing, and fails', () => {
+    const run = runScript({ ...process.env, KUBECTL: '/nonexistent/kubectl' });
+    assert.notEqual(run.status, 0);
+    assert.equal(run.stdout, '');
+    const lines = run.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, run.stderr);
+    assert.match(lines[0] ?? '', /kubectl not found/);
+  });
+});
+
+describe('deployment environment', () => {
+  it('allows exactly the settings the collector reads, less the ones for tests and local runs', () => {
+    const localOnly = new Set(['KUBECONFIG', 'SIMULATED_CLOCK']);
+    const expected = Object.values(COLLECTOR_OPTIONS).filter((env) => !localOnly.has(env)).sort();
+    assert.deepEqual([...validator.collector.env].sort(), expected);
+  });
+});
