@@ -4,3 +4,8 @@ export * from './layout.js';
 export * from './metrics.js';
 export * from './attribution.js';
 export * from './instance-types.js';
+export * from './rollup-schema.js';
+export * from './sql/dialect.js';
+export * from './sql/partitions.js';
+export * from './sql/intervals.js';
+export * from './sql/held.js';

@@ -1,0 +1,218 @@
+/**
+ * Reconstructs, from raw records, every interval during which a workload held quota (per
+ * admission and flavor), a pod outside Kueue held node capacity, and a node was schedulable.
+ * These intervals are what every rollup integrates. docs/attribution.md states the rules.
+ *
+ * Workload admission cycles are keyed by the QuotaReserved transition time, which Kubernetes
+ * states, so they do not depend on when (or how often) the collector saw them. A cycle ends at
+ * the earliest stated end after its start: quota released (QuotaReserved=False), Finished, or
+ * deleted. Without a stated end (the collector did not run when it happened) it ends at the
+ * first bound the records give: a deletion found by a relist, the first snapshot that no longer
+ * lists the workload, or the next admission (less the time Kueue says it spent pending).
+ */
+import { RESOURCES } from '../resources.js';
+import { FAR_FUTURE, sqlTimestamp } from './dialect.js';
+import { clusterPredicate, dayPartitionPredicate, rawReadWindow } from './partitions.js';
+
+export interface RawRelations {
+  workload: string;
+  pod: string;
+  node: string;
+  clusterqueue: string;
+  heartdub: string;
+}
+
+export interface Range {
+  /** Inclusive start, epoch ms (UTC). */
+  start: number;
+  /** Exclusive end, epoch ms (UTC). */
+  end: number;
+}
+
+export interface IntervalOptions {
+  relations: RawRelations;
+  range: Range;
+  /** Clusters to include; empty for all. */
+  clusters: readonly string[];
+}
+
+export type Cte = readonly [name: string, sql: string];
+
+const QUANTITIES = RESOURCES.map((r) => r.key);
+
+function rawScan(relation: string, options: IntervalOptions, hourly = true): string {
+  const window = rawReadWindow(options.range.start, options.range.end);
+  const clusterFilter = clusterPredicate(options.clusters);
+  // heartdub has no cluster partition but a cluster column: the same predicate works on both.
+  return `${relation} WHERE ${dayPartitionPredicate(window.start, window.end)} AND ${clusterFilter}${
+    hourly ? ` AND "timestamp" >= ${sqlTimestamp(window.start)} AND "timestamp" < ${sqlTimestamp(window.end)}` : ''
+  }`;
+}
+
+/** Latest heartbeat per cluster: how far the data reaches. Open intervals end there. */
+export function horizonCtes(options: IntervalOptions): Cte[] {
+  return [
+    ['heartbeats', `SELECT cluster, "timestamp" AS ts, snapshot FROM ${rawScan(options.relations.heartdub, options)}`],
+    ['horizon', `SELECT cluster, max(ts) AS horizon_at FROM heartbeats GROUP BY cluster`],
+    ['snapshots', `SELECT DISTINCT cluster, ts AS snapshot_at FROM heartbeats WHERE snapshot = true`],
+  ];
+}
+
+/**
+ * CTEs ending in `workload_intervals`: cluster, uid, task_name, namespace, team, cluster_queue,
+ * priority_class, flavor, instance_type, job_kind, job_name, created_at, start_at, end_at,
+ * end_stated (true when Kubernetes stated the end time), preempted (this admission ended by
+ * preemption), and the quantities held (gpu, cpu, memory_bytes, ...).
+ */
+export function workloadIntervalCtes(options: IntervalOptions): Cte[] {
+  const q = QUANTITIES;
+  return [
+    [
+      'wl_rows',
+      `SELECT cluster, uid, workload_name, namespace, team, cluster_queue, task_priority_class, flavor, instance_type,
+       job_kind, job_name, created_at, admitted, finished, quota_transition_at, finished_at, deleted_at, record_kind,
+       observed_at, "timestamp" AS ts, past_admitted_seconds, preemption_reason, ${q.join(', ')}
+  FROM ${rawScan(options.relations.workload, options)} AND uid <> ''`,
+    ],
+    [
+      // One admission per (workload, QuotaReserved transition, flavor). Attributes from the latest record.
+      'wl_cycles',
+      `SELECT cluster, uid, quota_transition_at AS start_at, flavor,
+       max_by(workload_name, observed_at) AS task_name, max_by(namespace, observed_at) AS namespace,
+       max_by(team, observed_at) AS team, max_by(cluster_queue, observed_at) AS cluster_queue,
+       max_by(task_priority_class, observed_at) AS priority_class, max_by(instance_type, observed_at) AS instance_type,
+       max_by(job_kind, observed_at) AS job_kind, max_by(job_name, observed_at) AS job_name,
+       min(created_at) AS created_at, max(past_admitted_seconds) AS past_seconds,
+       ${q.map((r) => `max(${r}) AS ${r}`).join(', ')}
+  FROM wl_rows
+ WHERE admitted = true AND quota_transition_at IS NOT NULL
+ GROUP BY cluster, uid, quota_transition_at, flavor`,
+    ],
+    [
+      // Times at which a workload, per its records, no longer held quota.
+      'wl_stated_ends',
+      `SELECT cluster, uid, quota_transition_at AS end_at, true AS stated, max(preemption_reason) AS preemption_reason
+  FROM wl_rows
+ WHERE admitted = false AND finished = false AND deleted_at IS NULL AND record_kind <> 'delete' AND quota_transition_at IS NOT NULL
+ GROUP BY cluster, uid, quota_transition_at
+UNION ALL
+SELECT cluster, uid, finished_at, true, '' FROM wl_rows WHERE finished_at IS NOT NULL
+UNION ALL
+SELECT cluster, uid, deleted_at, true, '' FROM wl_rows WHERE deleted_at IS NOT NULL
+UNION ALL
+SELECT cluster, uid, observed_at, false, '' FROM wl_rows WHERE record_kind = 'delete' AND deleted_at IS NULL`,
+    ],
+    [
+      // The first snapshot after a workload's last record no longer listed it: it was gone by then.
+      'wl_vanished',
+      `SELECT w.cluster, w.uid, min(s.snapshot_at) AS vanished_at
+  FROM (SELECT cluster, uid, max(ts) AS last_seen FROM wl_rows GROUP BY cluster, uid) w
+  JOIN snapshots s ON s.cluster = w.cluster AND s.snapshot_at > w.last_seen
+ GROUP BY w.cluster, w.uid`,
+    ],
+    [
+      'wl_next_cycle',
+      `SELECT cluster, uid, start_at,
+       lead(start_at) OVER (PARTITION BY cluster, uid ORDER BY start_at) AS next_start,
+       past_seconds,
+       lead(past_seconds) OVER (PARTITION BY cluster, uid ORDER BY start_at) AS next_past_seconds
+  FROM (SELECT cluster, uid, start_at, max(past_seconds) AS past_seconds FROM wl_cycles GROUP BY cluster, uid, start_at) c`,
+    ],
+    [
+      'wl_cycle_ends',
+      `SELECT c.cluster, c.uid, c.start_at,
+       min(CASE WHEN e.stated THEN e.end_at END) AS stated_end,
+       min(CASE WHEN NOT e.stated THEN e.end_at END) AS relist_end,
+       min_by(e.preemption_reason, CASE WHEN e.stated THEN e.end_at END) AS end_preemption
+  FROM (SELECT DISTINCT cluster, uid, start_at FROM wl_cycles) c
+  LEFT JOIN wl_stated_ends e ON e.cluster = c.cluster AND e.uid = c.uid AND e.end_at > c.start_at
+ GROUP BY c.cluster, c.uid, c.start_at`,
+    ],
+    [
+      // The earliest end the records give, stated or bounded; FAR_FUTURE while still held.
+      'wl_bounded',
+      `SELECT c.*, e.stated_end, e.end_preemption,
+       least(
+         coalesce(e.stated_end, ${FAR_FUTURE}),
+         coalesce(e.relist_end, ${FAR_FUTURE}),
+         coalesce(v.vanished_at, ${FAR_FUTURE}),
+         coalesce(CASE WHEN n.next_past_seconds > n.past_seconds
+                       THEN least(c.start_at + CAST(n.next_past_seconds - n.past_seconds AS BIGINT) * INTERVAL '1' SECOND, n.next_start)
+                       ELSE n.next_start END, ${FAR_FUTURE})) AS bound_end
+  FROM wl_cycles c
+  JOIN wl_cycle_ends e ON e.cluster = c.cluster AND e.uid = c.uid AND e.start_at = c.start_at
+  JOIN wl_next_cycle n ON n.cluster = c.cluster AND n.uid = c.uid AND n.start_at = c.start_at
+  LEFT JOIN wl_vanished v ON v.cluster = c.cluster AND v.uid = c.uid AND v.vanished_at > c.start_at`,
+    ],
+    [
+      'workload_intervals',
+      `SELECT cluster, uid, task_name, namespace, team, cluster_queue, priority_class, flavor,
+       instance_type, job_kind, job_name, created_at, start_at,
+       CASE WHEN bound_end = ${FAR_FUTURE} THEN NULL ELSE bound_end END AS end_at,
+       coalesce(bound_end = stated_end, false) AS end_stated,
+       coalesce(bound_end = stated_end AND coalesce(end_preemption, '') <> '', false) AS preempted,
+       ${q.join(', ')}
+  FROM wl_bounded`,
+    ],
+  ];
+}
+
+/**
+ * CTEs ending in `pod_intervals` for pods outside Kueue: cluster, uid, task_name (the owner),
+ * namespace, team, priority_class, instance_type, job_kind, job_name, created_at, start_at
+ * (scheduled), end_at, end_stated and the quantities requested. A pod is scheduled once, so it
+ * has one interval: from being bound to a node until it terminates or is deleted.
+ */
+export function podIntervalCtes(options: IntervalOptions): Cte[] {
+  const q = QUANTITIES;
+  return [
+    [
+      'pod_rows',
+      `SELECT cluster, uid, pod, owner, namespace, team, priority_class, instance_type, job_type, status,
+       created_at, scheduled_at, finished_at, deleted_at, record_kind, observed_at, "timestamp" AS ts, ${q.join(', ')}
+  FROM ${rawScan(options.relations.pod, options)} AND uid <> ''`,
+    ],
+    [
+      'pod_spans',
+      `SELECT cluster, uid, max_by(owner, observed_at) AS task_name, max_by(namespace, observed_at) AS namespace,
+       max_by(team, observed_at) AS team, max_by(priority_class, observed_at) AS priority_class,
+       max(CASE WHEN instance_type <> '' THEN instance_type END) AS instance_type,
+       max_by(job_type, observed_at) AS job_kind, max_by(owner, observed_at) AS job_name,
+       min(created_at) AS created_at, min(scheduled_at) AS start_at,
+       min(least(coalesce(finished_at, ${FAR_FUTURE}), coalesce(deleted_at, ${FAR_FUTURE}),
+                 CASE WHEN status IN ('Succeeded', 'Failed') AND finished_at IS NULL THEN ts ELSE ${FAR_FUTURE} END)) AS stated_end,
+       min(CASE WHEN record_kind = 'delete' AND deleted_at IS NULL THEN observed_at END) AS relist_end,
+       max(ts) AS last_seen,
+       ${q.map((r) => `max(${r}) AS ${r}`).join(', ')}
+  FROM pod_rows
+ GROUP BY cluster, uid`,
+    ],
+    [
+      'pod_vanished',
+      `SELECT p.cluster, p.uid, min(s.snapshot_at) AS vanished_at
+  FROM pod_spans p JOIN snapshots s ON s.cluster = p.cluster AND s.snapshot_at > p.last_seen
+ GROUP BY p.cluster, p.uid`,
+    ],
+    [
+      'pod_bounded',
+      `SELECT p.*, least(p.stated_end, coalesce(p.relist_end, ${FAR_FUTURE}), coalesce(v.vanished_at, ${FAR_FUTURE})) AS bound_end
+  FROM pod_spans p
+  LEFT JOIN pod_vanished v ON v.cluster = p.cluster AND v.uid = p.uid
+ WHERE p.start_at IS NOT NULL`,
+    ],
+    [
+      'pod_intervals',
+      `SELECT cluster, uid, task_name, namespace, team, priority_class, coalesce(instance_type, '') AS instance_type,
+       job_kind, job_name, created_at, start_at,
+       CASE WHEN bound_end = ${FAR_FUTURE} THEN NULL ELSE bound_end END AS end_at,
+       coalesce(bound_end = stated_end, false) AS end_stated,
+       ${q.join(', ')}
+  FROM pod_bounded`,
+    ],
+  ];
+}
+
+/** `WITH a AS (...), b AS (...)` from CTE definitions. */
+export function withClause(ctes: readonly Cte[]): string {
+  return `WITH ${ctes.map(([name, sql]) => `${name} AS (\n${sql}\n)`).join(',\n')}`;
+}
