@@ -1,0 +1,70 @@
+/**
+ * `hpu collect`: the collector service. Runs until SIGTERM/SIGINT, then flushes, uploads what it
+ * can and hands the Lease over.
+ */
+import { KubeConfig } from '@kubernetes/client-node';
+import { ScaledClock, systemClock } from '../clock.js';
+import { alwaysLeader, Collector, type LeadershipFactory } from '../collector.js';
+import { COLLECT_USAGE, parseCollectorConfig, type CollectorConfig } from '../config.js';
+import { LeaderElector } from '../kube/leader-election.js';
+import { createLogger, type Logger } from '../log.js';
+
+export { COLLECT_USAGE };
+
+/** In-cluster credentials when running in a pod, else the kubeconfig file (or $KUBECONFIG, ~/.kube/config). */
+export function loadKubeConfig(path: string | undefined): KubeConfig {
+  const kubeConfig = new KubeConfig();
+  if (path) kubeConfig.loadFromFile(path);
+  else if (process.env.KUBERNETES_SERVICE_HOST) kubeConfig.loadFromCluster();
+  else kubeConfig.loadFromDefault();
+  if (!kubeConfig.getCurrentCluster()) throw new Error('no Kubernetes cluster configured: pass --kubeconfig or run in a pod');
+  return kubeConfig;
+}
+
+export function leaseLeadership(config: CollectorConfig, kubeConfig: KubeConfig, log: Logger): LeadershipFactory {
+  if (!config.leaderElect) return alwaysLeader;
+  return (callbacks) => {
+    const elector = new LeaderElector({
+      kubeConfig,
+      namespace: config.leaseNamespace,
+      name: config.leaseName,
+      identity: config.identity,
+      leaseDurationMs: config.leaseDurationMs,
+      renewDeadlineMs: config.renewDeadlineMs,
+      retryPeriodMs: config.retryPeriodMs,
+      log,
+    });
+    elector.onStartedLeading(callbacks.onStartedLeading);
+    elector.onStoppedLeading(callbacks.onStoppedLeading);
+    return { start: () => elector.start(), stop: (release = true) => elector.stop({ release }) };
+  };
+}
+
+export async function collect(args: readonly string[]): Promise<void> {
+  const config = parseCollectorConfig(args);
+  const log = createLogger({ level: config.logLevel, format: config.logFormat });
+  const kubeConfig = loadKubeConfig(config.kubeconfig);
+  const clock = config.simulatedClock ? ScaledClock.fromSpec(config.simulatedClock) : systemClock;
+  const collector = new Collector(config, {
+    kubeConfig,
+    log,
+    clock,
+    leadership: leaseLeadership(config, kubeConfig, log),
+    storeOptions: { ...(config.region ? { region: config.region } : {}), ...(config.s3Endpoint ? { s3Endpoint: config.s3Endpoint } : {}) },
+  });
+  let stopping: Promise<void> | undefined;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    log.info('shutting down', { signal });
+    stopping = collector.stop().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        log.error('shutdown failed', { error: e });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  await collector.start();
+}
