@@ -44,6 +44,8 @@ export interface WorkloadTruth {
 export interface PodTruth {
   namespace: string;
   name: string;
+  /** What usage is reported under: the owner (the task), else the pod. */
+  task: string;
   uid: string;
   node: string;
   instanceType: string;
@@ -751,6 +753,7 @@ export class ClusterSimulator {
       ({
         namespace: spec.namespace,
         name: spec.name,
+        task: spec.owner?.name ?? spec.name,
         uid: stableUid(this.scenario.name, 'Pod', spec.namespace, spec.name),
         node: node.name,
         instanceType: node.instanceType,

@@ -48,6 +48,14 @@ export function trueWorkloadIntervals(simulator: ClusterSimulator): Array<Omit<I
     .sort((a, b) => a.task.localeCompare(b.task) || a.start.localeCompare(b.start));
 }
 
+/** Held intervals of pods outside Kueue per the simulator, by task (owner). */
+export function truePodIntervals(simulator: ClusterSimulator): Array<Omit<Interval, 'stated'>> {
+  return simulator
+    .podTruths()
+    .flatMap((p) => p.intervals.map((i) => ({ task: p.task, start: iso(i.start) as string, end: iso(i.end) })))
+    .sort((a, b) => a.task.localeCompare(b.task) || a.start.localeCompare(b.start));
+}
+
 /** Resource-hours per team read back from the records. */
 export async function teamHours(dataDir: string, start: number, end: number): Promise<Record<string, { gpu: number; cpu: number }>> {
   const engine = await DuckDbEngine.open(dataDir);
