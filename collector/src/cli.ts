@@ -3,6 +3,7 @@
  * `hpu`: the collector service and the tools around it.
  */
 import { COLLECT_USAGE, collect } from './commands/collect.js';
+import { DEMO_USAGE, demo } from './commands/demo.js';
 import { SIMULATE_USAGE, simulate } from './commands/simulate.js';
 import { ConfigError } from './config.js';
 import { ScenarioError } from './simulator/scenario.js';
@@ -18,6 +19,7 @@ interface Command {
 const COMMANDS: Record<string, Command> = {
   collect: { summary: 'watch a HyperPod cluster and write usage records (the service)', usage: COLLECT_USAGE, run: collect },
   simulate: { summary: 'play scenarios through a test API server and a collector into a local directory', usage: SIMULATE_USAGE, run: simulate },
+  demo: { summary: 'the whole pipeline on one machine: built-in scenarios, collector, local records', usage: DEMO_USAGE, run: demo },
 };
 
 function help(): string {

@@ -9,3 +9,4 @@ export * from './sql/dialect.js';
 export * from './sql/partitions.js';
 export * from './sql/intervals.js';
 export * from './sql/held.js';
+export * from './contract-doc.js';
