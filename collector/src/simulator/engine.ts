@@ -120,12 +120,17 @@ function setCondition(object: Json, type: string, status: 'True' | 'False', reas
   }
 }
 
-const jobApiVersion: Record<string, string> = {
+const ownerApiVersion: Record<string, string> = {
   PyTorchJob: 'kubeflow.org/v1',
   HyperPodPyTorchJob: 'sagemaker.amazonaws.com/v1',
   Job: 'batch/v1',
   RayJob: 'ray.io/v1',
+  RayCluster: 'ray.io/v1',
   JobSet: 'jobset.x-k8s.io/v1alpha2',
+  Deployment: 'apps/v1',
+  StatefulSet: 'apps/v1',
+  ReplicaSet: 'apps/v1',
+  DaemonSet: 'apps/v1',
 };
 
 export class ClusterSimulator {
@@ -133,6 +138,8 @@ export class ClusterSimulator {
   private readonly kueue: KueueTypes;
   private readonly nodes: NodeState[] = [];
   private readonly workloads: WorkloadState[] = [];
+  private readonly teamsByName = new Map<string, TeamSpec>();
+  private readonly workloadsByTeam = new Map<string, WorkloadState[]>();
   private readonly plainPods = new Map<string, PodTruth>();
   private readonly nodeUse = new Map<string, Amounts>();
   private actions: Action[] = [];
@@ -200,7 +207,8 @@ export class ClusterSimulator {
   private setUp(): void {
     const s = this.scenario;
     const before = s.start - 24 * 3_600_000;
-    const namespaces = new Set(['default', 'kube-system', ...s.pods.map((p) => p.namespace)]);
+    const teamNamespaces = new Set(s.teams.map((t) => t.namespace));
+    const namespaces = new Set(['default', 'kube-system', ...s.pods.map((p) => p.namespace)].filter((ns) => !teamNamespaces.has(ns)));
     for (const ns of namespaces) this.server.create(NAMESPACES, this.meta('Namespace', 'v1', ns, undefined, before, { 'kubernetes.io/metadata.name': ns }));
     for (const team of s.teams) {
       this.server.create(
@@ -236,7 +244,21 @@ export class ClusterSimulator {
       });
       this.server.create(this.kueue.clusterQueues, this.clusterQueueObject(team, before));
     }
-    this.workloads.push(...s.workloads.map((spec) => this.newWorkloadState(spec)));
+    for (const team of s.teams) {
+      this.teamsByName.set(team.name, team);
+      this.workloadsByTeam.set(team.name, []);
+    }
+    for (const spec of s.workloads) {
+      const state = this.newWorkloadState(spec);
+      this.workloads.push(state);
+      this.workloadsByTeam.get(spec.team)?.push(state);
+    }
+  }
+
+  private team(name: string): TeamSpec {
+    const team = this.teamsByName.get(name);
+    if (!team) throw new ScenarioError(`${this.scenario.name}: unknown team ${name}`);
+    return team;
   }
 
   private get kueueApiVersion(): string {
@@ -329,7 +351,7 @@ export class ClusterSimulator {
 
   /** ClusterQueue status from the workloads that hold its quota: total, and borrowed above nominal. */
   private writeClusterQueueStatus(object: Json, team: TeamSpec, at: number): void {
-    const mine = this.workloads.filter((w) => w.spec.team === team.name);
+    const mine = this.workloadsByTeam.get(team.name) ?? [];
     const usage = new Map<string, Amounts>();
     for (const flavor of Object.keys(team.quotas)) usage.set(flavor, new Map());
     for (const w of mine) {
@@ -349,19 +371,20 @@ export class ClusterSimulator {
     }));
     const admitted = mine.filter((w) => w.holding).length;
     const pending = mine.filter((w) => w.object !== null && !w.holding && w.truth.outcome === 'pending').length;
-    const status: Json = {
+    const previous = (object.status as Json | undefined)?.conditions;
+    object.status = {
       flavorsUsage,
       flavorsReservation: flavorsUsage,
       admittedWorkloads: admitted,
       reservingWorkloads: admitted,
       pendingWorkloads: pending,
+      ...(previous ? { conditions: previous } : {}),
     };
-    object.status = status;
     setCondition(object, 'Active', 'True', 'Ready', 'Can admit new workloads', at);
   }
 
   private updateClusterQueue(teamName: string): void {
-    const team = this.scenario.teams.find((t) => t.name === teamName) as TeamSpec;
+    const team = this.team(teamName);
     const current = this.server.get(this.kueue.clusterQueues, undefined, clusterQueueOf(team));
     if (!current) return;
     const object = current as unknown as Json;
@@ -389,7 +412,7 @@ export class ClusterSimulator {
   }
 
   private newWorkloadState(spec: WorkloadSpec): WorkloadState {
-    const team = this.scenario.teams.find((t) => t.name === spec.team) as TeamSpec;
+    const team = this.team(spec.team);
     const amounts: Amounts = new Map();
     for (const ps of spec.podSets) addInto(amounts, amountsOf(ps.requests, BigInt(ps.count)));
     const uid = stableUid(this.scenario.name, 'Workload', spec.namespace, spec.name);
@@ -428,6 +451,7 @@ export class ClusterSimulator {
         w.object = this.workloadObject(w, e.at);
         setCondition(w.object, 'QuotaReserved', 'False', 'Pending', 'waiting for quota', e.at);
         this.server.create(this.kueue.workloads, w.object);
+        this.updateClusterQueue(w.spec.team);
         break;
       case 'admit':
         this.admit(w, e.flavor, e.at, where);
@@ -468,7 +492,7 @@ export class ClusterSimulator {
         w.pods = [];
         this.server.remove(this.kueue.workloads, w.spec.namespace, w.spec.name);
         w.truth.outcome = 'deleted';
-        if (wasHolding || w.truth.outcome === 'deleted') this.updateClusterQueue(w.spec.team);
+        this.updateClusterQueue(w.spec.team);
         break;
       }
     }
@@ -476,7 +500,7 @@ export class ClusterSimulator {
 
   private admit(w: WorkloadState, flavor: string, at: number, where: string): void {
     if (w.holding) throw new ScenarioError(`${where}: admitted twice`);
-    const team = this.scenario.teams.find((t) => t.name === w.spec.team) as TeamSpec;
+    const team = this.team(w.spec.team);
     if (!team.quotas[flavor]) throw new ScenarioError(`${where}: team ${team.name} has no quota on flavor ${flavor}`);
     this.checkQuota(team, flavor, w.truth.amounts, where);
     const o = w.object as Json;
@@ -515,7 +539,7 @@ export class ClusterSimulator {
   private checkQuota(team: TeamSpec, flavor: string, amounts: Amounts, where: string): void {
     const used = (t: TeamSpec, res: string): bigint => {
       let u = 0n;
-      for (const w of this.workloads) if (w.spec.team === t.name && w.holding && w.flavor === flavor) u += w.truth.amounts.get(res) ?? 0n;
+      for (const w of this.workloadsByTeam.get(t.name) ?? []) if (w.holding && w.flavor === flavor) u += w.truth.amounts.get(res) ?? 0n;
       return u;
     };
     const members = team.cohort ? this.scenario.teams.filter((t) => t.cohort === team.cohort) : [team];
@@ -573,7 +597,7 @@ export class ClusterSimulator {
 
   private workloadObject(w: WorkloadState, at: number): Json {
     const spec = w.spec;
-    const team = this.scenario.teams.find((t) => t.name === spec.team) as TeamSpec;
+    const team = this.team(spec.team);
     const priority = this.scenario.priorityClasses.find((p) => p.name === spec.priorityClass);
     const priorityFields =
       this.scenario.kueueApiVersion === 'v1beta2'
@@ -591,7 +615,7 @@ export class ClusterSimulator {
     metadata.uid = w.uid;
     metadata.finalizers = ['kueue.x-k8s.io/resource-in-use'];
     metadata.ownerReferences = [
-      { apiVersion: jobApiVersion[spec.job.kind] ?? 'batch/v1', kind: spec.job.kind, name: spec.job.name, uid: w.jobUid, controller: true, blockOwnerDeletion: true },
+      { apiVersion: ownerApiVersion[spec.job.kind] ?? 'batch/v1', kind: spec.job.kind, name: spec.job.name, uid: w.jobUid, controller: true, blockOwnerDeletion: true },
     ];
     return {
       ...base,
@@ -621,7 +645,7 @@ export class ClusterSimulator {
 
   private startWorkloadPods(w: WorkloadState, flavor: string, at: number): string[] {
     const names: string[] = [];
-    const team = this.scenario.teams.find((t) => t.name === w.spec.team) as TeamSpec;
+    const team = this.team(w.spec.team);
     const cycle = w.truth.admissions.length;
     for (const ps of w.spec.podSets) {
       const perPod = amountsOf(ps.requests);
@@ -654,7 +678,8 @@ export class ClusterSimulator {
       const used = this.nodeUse.get(n.name) ?? new Map<string, bigint>();
       return [...amounts].every(([r, q]) => alloc[r] === undefined || (used.get(r) ?? 0n) + q <= parseQuantityMilli(alloc[r] as string));
     };
-    const node = candidates.find(fits) ?? candidates.reduce((a, b) => ((this.nodeUse.get(a.name)?.size ?? 0) <= (this.nodeUse.get(b.name)?.size ?? 0) ? a : b));
+    const load = (n: NodeState) => [...(this.nodeUse.get(n.name) ?? new Map<string, bigint>()).values()].reduce((a, b) => a + b, 0n);
+    const node = candidates.find(fits) ?? candidates.reduce((a, b) => (load(a) <= load(b) ? a : b));
     addInto(this.nodeUse.get(node.name) as Amounts, amounts);
     return node.name;
   }
@@ -671,7 +696,7 @@ export class ClusterSimulator {
     const base = this.meta('Pod', 'v1', name, namespace, created, labels);
     const metadata = base.metadata as Json;
     if (owner) {
-      metadata.ownerReferences = [{ apiVersion: jobApiVersion[owner.kind] ?? 'apps/v1', kind: owner.kind, name: owner.name, uid: owner.uid, controller: true, blockOwnerDeletion: true }];
+      metadata.ownerReferences = [{ apiVersion: ownerApiVersion[owner.kind] ?? 'apps/v1', kind: owner.kind, name: owner.name, uid: owner.uid, controller: true, blockOwnerDeletion: true }];
     }
     return {
       ...base,
