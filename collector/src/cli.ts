@@ -1,25 +1,52 @@
 #!/usr/bin/env node
 /**
- * `hpu`: the collector service and the tools around it.
+ * `hpu`: the collector service and the tools around it. Commands load on demand, so the
+ * long-running `collect` never loads DuckDB, PDF or simulator code.
  */
-import { COLLECT_USAGE, collect } from './commands/collect.js';
-import { DEMO_USAGE, demo } from './commands/demo.js';
-import { SIMULATE_USAGE, simulate } from './commands/simulate.js';
 import { ConfigError } from './config.js';
 import { ScenarioError } from './simulator/scenario.js';
 import { SqlValueError } from '@hyperpod-usage/model';
 import { COLLECTOR_VERSION } from './version.js';
 
-interface Command {
-  summary: string;
+interface CommandModule {
   usage: string;
   run(args: readonly string[]): Promise<void>;
 }
 
+interface Command {
+  summary: string;
+  load(): Promise<CommandModule>;
+}
+
 const COMMANDS: Record<string, Command> = {
-  collect: { summary: 'watch a HyperPod cluster and write usage records (the service)', usage: COLLECT_USAGE, run: collect },
-  simulate: { summary: 'play scenarios through a test API server and a collector into a local directory', usage: SIMULATE_USAGE, run: simulate },
-  demo: { summary: 'the whole pipeline on one machine: built-in scenarios, collector, local records', usage: DEMO_USAGE, run: demo },
+  collect: {
+    summary: 'watch a HyperPod cluster and write usage records (the service)',
+    load: async () => {
+      const m = await import('./commands/collect.js');
+      return { usage: m.COLLECT_USAGE, run: m.collect };
+    },
+  },
+  aggregate: {
+    summary: 'raw records to rollups (hours, own quota vs borrowed, idle, lent) on DuckDB or Athena',
+    load: async () => {
+      const m = await import('./commands/aggregate.js');
+      return { usage: m.AGGREGATE_USAGE, run: m.aggregateCommand };
+    },
+  },
+  simulate: {
+    summary: 'play scenarios through a test API server and a collector into a local directory',
+    load: async () => {
+      const m = await import('./commands/simulate.js');
+      return { usage: m.SIMULATE_USAGE, run: m.simulate };
+    },
+  },
+  demo: {
+    summary: 'the whole pipeline on one machine: built-in scenarios, collector, local records',
+    load: async () => {
+      const m = await import('./commands/demo.js');
+      return { usage: m.DEMO_USAGE, run: m.demo };
+    },
+  },
 };
 
 function help(): string {
@@ -35,7 +62,8 @@ function help(): string {
 
 /** Errors a user can fix: one line, exit code 2. Anything else is a bug or an outage: exit code 1. */
 function isUsageError(e: unknown): boolean {
-  return e instanceof ConfigError || e instanceof ScenarioError || e instanceof SqlValueError || (e as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION';
+  const code = (e as { code?: string }).code ?? '';
+  return e instanceof ConfigError || e instanceof ScenarioError || e instanceof SqlValueError || code.startsWith('ERR_PARSE_ARGS_');
 }
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -53,12 +81,13 @@ async function main(argv: readonly string[]): Promise<number> {
     console.error(`hpu: unknown command ${JSON.stringify(name)}\n\n${help()}`);
     return 2;
   }
-  if (args.includes('--help') || args.includes('-h')) {
-    console.log(command.usage);
-    return 0;
-  }
   try {
-    await command.run(args);
+    const module = await command.load();
+    if (args.includes('--help') || args.includes('-h')) {
+      console.log(module.usage);
+      return 0;
+    }
+    await module.run(args);
     return 0;
   } catch (e) {
     const message = (e instanceof Error ? e.message : String(e)).split('\n')[0];

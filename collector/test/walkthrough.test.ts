@@ -142,14 +142,11 @@ describe('task-governance walkthrough, local directory', () => {
   });
 
   it('team GPU and vCPU hours match the hand-computed totals', async () => {
-    const expected = scenario.expected as {
-      teamGpuHours: Record<string, { total: number }>;
-      teamCpuHours: Record<string, { total: number }>;
-    };
+    const expected = scenario.expected as { teams: Record<string, { gpu: { total: number }; cpu: { total: number } }> };
     const hours = await teamHours(dataDir, scenario.start, scenario.end);
     for (const team of ['team-a', 'team-b']) {
-      assert.ok(Math.abs((hours[team]?.gpu ?? NaN) - (expected.teamGpuHours[team]?.total ?? NaN)) < 1e-6, `${team} GPU hours`);
-      assert.ok(Math.abs((hours[team]?.cpu ?? NaN) - (expected.teamCpuHours[team]?.total ?? NaN)) < 1e-6, `${team} vCPU hours`);
+      assert.ok(Math.abs((hours[team]?.gpu ?? NaN) - (expected.teams[team]?.gpu.total ?? NaN)) < 1e-6, `${team} GPU hours`);
+      assert.ok(Math.abs((hours[team]?.cpu ?? NaN) - (expected.teams[team]?.cpu.total ?? NaN)) < 1e-6, `${team} vCPU hours`);
     }
   });
 

@@ -10,3 +10,7 @@ export * from './sql/partitions.js';
 export * from './sql/intervals.js';
 export * from './sql/held.js';
 export * from './contract-doc.js';
+export * from './sql/rollups.js';
+export * from './pricing.js';
+export * from './sql/cur.js';
+export * from './sql/relations.js';

@@ -43,6 +43,8 @@ export function sqlNumber(value: number): string {
 
 /** Later than any time in the data: stands for "no end" where least() must not see NULL. */
 export const FAR_FUTURE = "TIMESTAMP '9999-12-31 00:00:00.000'";
+/** Earlier than any time in the data. */
+export const FAR_PAST = "TIMESTAMP '1970-01-01 00:00:00.000'";
 
 /** Milliseconds from a to b, exact on millisecond-precision timestamps in both engines. */
 export const millisBetween = (a: string, b: string): string => `date_diff('millisecond', ${a}, ${b})`;

@@ -5,17 +5,16 @@
  * and to the data horizon (an interval still open is counted up to the last heartbeat, never into
  * the future), then cut at hour boundaries. Quantities become resource-hours; memory GiB-hours.
  */
-import { RESOURCES } from '../resources.js';
+import { RESOURCES, type ResourceKey } from '../resources.js';
 import { rollupStem } from '../rollup-schema.js';
 import { FAR_FUTURE, hoursBetween, sqlTimestamp } from './dialect.js';
 import { horizonCtes, podIntervalCtes, workloadIntervalCtes, type Cte, type IntervalOptions } from './intervals.js';
 
 const GIB = 1024 ** 3;
 
-/** Quantity column of an interval in rollup units (memory bytes → GiB). */
-export function rollupQuantity(key: (typeof RESOURCES)[number]['key'], alias = ''): string {
-  const ref = `${alias ? `${alias}.` : ''}${key}`;
-  return key === 'memory_bytes' ? `coalesce(${ref}, 0) / ${GIB}.0` : `coalesce(${ref}, 0)`;
+/** A raw quantity expression in rollup units (memory bytes → GiB); NULL counts as zero. */
+export function inRollupUnits(key: ResourceKey, expression: string = key): string {
+  return key === 'memory_bytes' ? `coalesce(${expression}, 0) / ${GIB}.0` : `coalesce(${expression}, 0)`;
 }
 
 const TASK_COLUMNS = 'cluster, task_uid, task_name, kind, namespace, team, cluster_queue, priority_class, flavor, instance_type, job_kind, job_name, created_at';
@@ -26,7 +25,7 @@ const TASK_COLUMNS = 'cluster, task_uid, task_name, kind, namespace, team, clust
  * not yet multiplied by hours). Also `held` (the clipped intervals).
  */
 export function heldCtes(options: IntervalOptions): Cte[] {
-  const quantities = RESOURCES.map((r) => `${rollupQuantity(r.key)} AS ${rollupStem(r.key)}`).join(', ');
+  const quantities = RESOURCES.map((r) => `${inRollupUnits(r.key)} AS ${rollupStem(r.key)}`).join(', ');
   const stems = RESOURCES.map((r) => rollupStem(r.key)).join(', ');
   const start = sqlTimestamp(options.range.start);
   const end = sqlTimestamp(options.range.end);
@@ -37,11 +36,11 @@ export function heldCtes(options: IntervalOptions): Cte[] {
     [
       'intervals',
       `SELECT cluster, uid AS task_uid, task_name, 'workload' AS kind, namespace, team, cluster_queue, priority_class,
-       flavor, instance_type, job_kind, job_name, created_at, start_at, end_at, end_stated, preempted, ${quantities}
+       flavor, instance_type, job_kind, job_name, created_at, start_at, end_at, end_stated, end_reason, ${quantities}
   FROM workload_intervals
 UNION ALL
 SELECT cluster, uid, task_name, 'pod', namespace, team, '', priority_class,
-       '', instance_type, job_kind, job_name, created_at, start_at, end_at, end_stated, false, ${quantities}
+       '', instance_type, job_kind, job_name, created_at, start_at, end_at, end_stated, end_reason, ${quantities}
   FROM pod_intervals`,
     ],
     [
@@ -53,7 +52,7 @@ SELECT cluster, uid, task_name, 'pod', namespace, team, '', priority_class,
     ],
     [
       'held_hourly',
-      `SELECT ${TASK_COLUMNS}, hour, start_at, end_at, preempted,
+      `SELECT ${TASK_COLUMNS}, hour, start_at, end_at, end_reason,
        greatest(held_start, hour) AS piece_start, least(held_end, hour + INTERVAL '1' HOUR) AS piece_end,
        ${hoursBetween('greatest(held_start, hour)', "least(held_end, hour + INTERVAL '1' HOUR)")} AS hours,
        ${stems}

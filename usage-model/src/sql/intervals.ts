@@ -61,8 +61,9 @@ export function horizonCtes(options: IntervalOptions): Cte[] {
 /**
  * CTEs ending in `workload_intervals`: cluster, uid, task_name, namespace, team, cluster_queue,
  * priority_class, flavor, instance_type, job_kind, job_name, created_at, start_at, end_at,
- * end_stated (true when Kubernetes stated the end time), preempted (this admission ended by
- * preemption), and the quantities held (gpu, cpu, memory_bytes, ...).
+ * end_stated (true when Kubernetes stated the end time), end_reason (finished, failed,
+ * preempted, evicted, deleted; 'gone' when only a snapshot showed it had ended; '' while held),
+ * preempted, and the quantities held (gpu, cpu, memory_bytes, ...).
  */
 export function workloadIntervalCtes(options: IntervalOptions): Cte[] {
   const q = QUANTITIES;
@@ -70,8 +71,8 @@ export function workloadIntervalCtes(options: IntervalOptions): Cte[] {
     [
       'wl_rows',
       `SELECT cluster, uid, workload_name, namespace, team, cluster_queue, task_priority_class, flavor, instance_type,
-       job_kind, job_name, created_at, admitted, finished, quota_transition_at, finished_at, deleted_at, record_kind,
-       observed_at, "timestamp" AS ts, past_admitted_seconds, preemption_reason, ${q.join(', ')}
+       job_kind, job_name, created_at, admitted, finished, quota_transition_at, finished_at, finished_reason, deleted_at, record_kind,
+       observed_at, "timestamp" AS ts, past_admitted_seconds, preemption_reason, status, ${q.join(', ')}
   FROM ${rawScan(options.relations.workload, options)} AND uid <> ''`,
     ],
     [
@@ -89,18 +90,20 @@ export function workloadIntervalCtes(options: IntervalOptions): Cte[] {
  GROUP BY cluster, uid, quota_transition_at, flavor`,
     ],
     [
-      // Times at which a workload, per its records, no longer held quota.
+      // Times at which a workload, per its records, no longer held quota, and why.
       'wl_stated_ends',
-      `SELECT cluster, uid, quota_transition_at AS end_at, true AS stated, max(preemption_reason) AS preemption_reason
+      `SELECT cluster, uid, quota_transition_at AS end_at, true AS stated,
+       CASE WHEN max(preemption_reason) <> '' THEN 'preempted' ELSE 'evicted' END AS reason
   FROM wl_rows
  WHERE admitted = false AND finished = false AND deleted_at IS NULL AND record_kind <> 'delete' AND quota_transition_at IS NOT NULL
  GROUP BY cluster, uid, quota_transition_at
 UNION ALL
-SELECT cluster, uid, finished_at, true, '' FROM wl_rows WHERE finished_at IS NOT NULL
+SELECT cluster, uid, finished_at, true, CASE WHEN finished_reason = 'Failed' THEN 'failed' ELSE 'finished' END
+  FROM wl_rows WHERE finished_at IS NOT NULL
 UNION ALL
-SELECT cluster, uid, deleted_at, true, '' FROM wl_rows WHERE deleted_at IS NOT NULL
+SELECT cluster, uid, deleted_at, true, 'deleted' FROM wl_rows WHERE deleted_at IS NOT NULL
 UNION ALL
-SELECT cluster, uid, observed_at, false, '' FROM wl_rows WHERE record_kind = 'delete' AND deleted_at IS NULL`,
+SELECT cluster, uid, observed_at, false, 'deleted' FROM wl_rows WHERE record_kind = 'delete' AND deleted_at IS NULL`,
     ],
     [
       // The first snapshot after a workload's last record no longer listed it: it was gone by then.
@@ -123,7 +126,7 @@ SELECT cluster, uid, observed_at, false, '' FROM wl_rows WHERE record_kind = 'de
       `SELECT c.cluster, c.uid, c.start_at,
        min(CASE WHEN e.stated THEN e.end_at END) AS stated_end,
        min(CASE WHEN NOT e.stated THEN e.end_at END) AS relist_end,
-       min_by(e.preemption_reason, CASE WHEN e.stated THEN e.end_at END) AS end_preemption
+       min_by(e.reason, CASE WHEN e.stated THEN e.end_at END) AS stated_reason
   FROM (SELECT DISTINCT cluster, uid, start_at FROM wl_cycles) c
   LEFT JOIN wl_stated_ends e ON e.cluster = c.cluster AND e.uid = c.uid AND e.end_at > c.start_at
  GROUP BY c.cluster, c.uid, c.start_at`,
@@ -131,7 +134,7 @@ SELECT cluster, uid, observed_at, false, '' FROM wl_rows WHERE record_kind = 'de
     [
       // The earliest end the records give, stated or bounded; FAR_FUTURE while still held.
       'wl_bounded',
-      `SELECT c.*, e.stated_end, e.end_preemption,
+      `SELECT c.*, e.stated_end, e.stated_reason, e.relist_end,
        least(
          coalesce(e.stated_end, ${FAR_FUTURE}),
          coalesce(e.relist_end, ${FAR_FUTURE}),
@@ -150,7 +153,9 @@ SELECT cluster, uid, observed_at, false, '' FROM wl_rows WHERE record_kind = 'de
        instance_type, job_kind, job_name, created_at, start_at,
        CASE WHEN bound_end = ${FAR_FUTURE} THEN NULL ELSE bound_end END AS end_at,
        coalesce(bound_end = stated_end, false) AS end_stated,
-       coalesce(bound_end = stated_end AND coalesce(end_preemption, '') <> '', false) AS preempted,
+       CASE WHEN bound_end = ${FAR_FUTURE} THEN '' WHEN bound_end = stated_end THEN stated_reason
+            WHEN bound_end = relist_end THEN 'deleted' ELSE 'gone' END AS end_reason,
+       coalesce(bound_end = stated_end AND stated_reason = 'preempted', false) AS preempted,
        ${q.join(', ')}
   FROM wl_bounded`,
     ],
@@ -181,6 +186,7 @@ export function podIntervalCtes(options: IntervalOptions): Cte[] {
        min(created_at) AS created_at, min(scheduled_at) AS start_at,
        min(least(coalesce(finished_at, ${FAR_FUTURE}), coalesce(deleted_at, ${FAR_FUTURE}),
                  CASE WHEN status IN ('Succeeded', 'Failed') AND finished_at IS NULL THEN ts ELSE ${FAR_FUTURE} END)) AS stated_end,
+       CASE WHEN bool_or(status = 'Failed') THEN 'failed' WHEN bool_or(status = 'Succeeded') THEN 'finished' ELSE 'deleted' END AS stated_reason,
        min(CASE WHEN record_kind = 'delete' AND deleted_at IS NULL THEN observed_at END) AS relist_end,
        max(ts) AS last_seen,
        ${q.map((r) => `max(${r}) AS ${r}`).join(', ')}
@@ -206,6 +212,8 @@ export function podIntervalCtes(options: IntervalOptions): Cte[] {
        job_kind, job_name, created_at, start_at,
        CASE WHEN bound_end = ${FAR_FUTURE} THEN NULL ELSE bound_end END AS end_at,
        coalesce(bound_end = stated_end, false) AS end_stated,
+       CASE WHEN bound_end = ${FAR_FUTURE} THEN '' WHEN bound_end = stated_end THEN stated_reason
+            WHEN bound_end = relist_end THEN 'deleted' ELSE 'gone' END AS end_reason,
        ${q.join(', ')}
   FROM pod_bounded`,
     ],

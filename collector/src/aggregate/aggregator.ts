@@ -1,0 +1,98 @@
+/**
+ * The aggregation: raw records → rollups, one partition (table × UTC day × cluster) at a time,
+ * each replaced whole, so re-running any day gives the same result and a backfill is just a range.
+ */
+import {
+  assertClusterName,
+  DAY_MS,
+  dayPartitionPredicate,
+  rawRelations,
+  rollupSql,
+  ROLLUP_TABLE_NAMES,
+  type CostSplit,
+  type InstancePrice,
+  type Relations,
+  type RollupTableName,
+} from '@hyperpod-usage/model';
+import type { Logger } from '../log.js';
+import { pricesSelect } from './prices.js';
+import type { RollupWriter } from './rollup-writer.js';
+
+export interface AggregateOptions {
+  writer: RollupWriter;
+  relations: Relations;
+  /** UTC midnights of the days to (re)compute. */
+  days: readonly number[];
+  /** Clusters to aggregate; empty to take every cluster with heartbeats on those days. */
+  clusters: readonly string[];
+  prices: readonly InstancePrice[];
+  costSplit: CostSplit;
+  log: Logger;
+}
+
+export interface AggregateResult {
+  clusters: string[];
+  partitions: number;
+  seconds: number;
+}
+
+const DAILY_TABLES = ROLLUP_TABLE_NAMES.filter((t): t is Exclude<RollupTableName, 'prices'> => t !== 'prices');
+
+/** Clusters that sent heartbeats on the days; names that could not be a cluster are skipped, loudly. */
+export async function discoverClusters(options: Pick<AggregateOptions, 'writer' | 'relations' | 'days' | 'log'>): Promise<string[]> {
+  if (options.days.length === 0) return [];
+  const first = Math.min(...options.days);
+  const last = Math.max(...options.days) + DAY_MS;
+  const { rows } = await options.writer.engine.query(
+    `SELECT DISTINCT cluster FROM ${options.relations.heartdub} WHERE ${dayPartitionPredicate(first, last)} ORDER BY cluster`,
+  );
+  const clusters: string[] = [];
+  for (const r of rows) {
+    try {
+      clusters.push(assertClusterName(String(r.cluster)));
+    } catch (e) {
+      options.log.warn('skipping records of an invalid cluster name', { error: e });
+    }
+  }
+  return clusters;
+}
+
+export async function aggregate(options: AggregateOptions): Promise<AggregateResult> {
+  const began = Date.now();
+  const clusters = options.clusters.length ? [...options.clusters] : await discoverClusters(options);
+  await options.writer.replace({ table: 'prices' }, pricesSelect(options.prices, options.costSplit));
+  let partitions = 1;
+  for (const day of [...options.days].sort((a, b) => a - b)) {
+    for (const cluster of clusters) {
+      for (const table of DAILY_TABLES) {
+        const t0 = Date.now();
+        const select = rollupSql(table, { relations: rawRelations(options.relations), range: { start: day, end: day + DAY_MS }, clusters: [cluster] });
+        await options.writer.replace({ table, day, cluster }, select);
+        partitions++;
+        options.log.debug('rollup partition written', { table, day: new Date(day).toISOString().slice(0, 10), cluster, ms: Date.now() - t0 });
+      }
+      options.log.info('aggregated day', { day: new Date(day).toISOString().slice(0, 10), cluster });
+    }
+  }
+  return { clusters, partitions, seconds: (Date.now() - began) / 1000 };
+}
+
+/** UTC midnights from `from` to `to` (YYYY-MM-DD, both included). */
+export function daysFromTo(from: string, to: string): number[] {
+  const start = Date.parse(`${from}T00:00:00Z`);
+  const end = Date.parse(`${to}T00:00:00Z`);
+  if (Number.isNaN(start) || Number.isNaN(end) || !/^\d{4}-\d\d-\d\d$/.test(from) || !/^\d{4}-\d\d-\d\d$/.test(to)) {
+    throw new Error(`invalid date range ${JSON.stringify(from)} to ${JSON.stringify(to)}: use YYYY-MM-DD`);
+  }
+  if (end < start) throw new Error(`the range ends (${to}) before it starts (${from})`);
+  if ((end - start) / DAY_MS > 3660) throw new Error('a range of more than ten years is surely a mistake');
+  const days: number[] = [];
+  for (let d = start; d <= end; d += DAY_MS) days.push(d);
+  return days;
+}
+
+/** The last `count` UTC days up to and including the one that contains `now`. */
+export function lastDays(count: number, now: number): number[] {
+  const today = Math.floor(now / DAY_MS) * DAY_MS;
+  return Array.from({ length: count }, (_, i) => today - (count - 1 - i) * DAY_MS);
+}

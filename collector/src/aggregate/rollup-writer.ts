@@ -1,0 +1,78 @@
+/**
+ * Writes one rollup partition (table × day × cluster) so that a re-run replaces it instead of
+ * appending: locally by writing next to it and swapping folders, on AWS by deleting the S3 prefix
+ * and UNLOADing into it (Athena has no INSERT OVERWRITE for Hive tables).
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { hourPartitionOf, ROLLUP_TABLES, sqlString, type RollupTableName } from '@hyperpod-usage/model';
+import type { DuckDbEngine } from '../engine/duckdb-engine.js';
+import type { QueryEngine } from '../engine/query-engine.js';
+import { deletePrefix } from '../engine/s3-prefix.js';
+
+export interface RollupPartition {
+  table: RollupTableName;
+  /** UTC midnight of the day, epoch ms; undefined for unpartitioned tables. */
+  day?: number;
+  cluster?: string;
+}
+
+export interface RollupWriter {
+  readonly engine: QueryEngine;
+  /** Replaces the partition with the rows the SELECT returns. */
+  replace(partition: RollupPartition, select: string): Promise<void>;
+}
+
+/** `rollups/team_hourly/year=2025/month=04/day=16/cluster=demo` (no trailing slash). */
+export function partitionPath(partition: RollupPartition): string {
+  const table = ROLLUP_TABLES[partition.table];
+  if (table.partitionKeys.length === 0) return table.location;
+  if (partition.day === undefined || partition.cluster === undefined) throw new Error(`${partition.table} needs a day and a cluster`);
+  const p = hourPartitionOf(partition.day);
+  return `${table.location}/year=${p.year}/month=${p.month}/day=${p.day}/cluster=${partition.cluster}`;
+}
+
+export class LocalRollupWriter implements RollupWriter {
+  constructor(
+    readonly engine: DuckDbEngine,
+    private readonly dataDir: string,
+  ) {}
+
+  async replace(partition: RollupPartition, select: string): Promise<void> {
+    const target = join(this.dataDir, partitionPath(partition));
+    const staging = `${target}.staging-${process.pid}-${Date.now()}`;
+    await mkdir(staging, { recursive: true });
+    try {
+      const file = join(staging, 'part-00000.parquet');
+      await this.engine.execute(`COPY (${select}) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION snappy)`);
+      // Readers see the old partition or the new one, never a mix.
+      await mkdir(dirname(target), { recursive: true });
+      const old = `${target}.old-${process.pid}-${Date.now()}`;
+      if (existsSync(target)) await rename(target, old);
+      await rename(staging, target);
+      await rm(old, { recursive: true, force: true });
+    } finally {
+      await rm(staging, { recursive: true, force: true });
+    }
+  }
+}
+
+export class AthenaRollupWriter implements RollupWriter {
+  constructor(
+    readonly engine: QueryEngine,
+    private readonly s3: S3Client,
+    private readonly bucket: string,
+    private readonly prefix: string,
+  ) {}
+
+  async replace(partition: RollupPartition, select: string): Promise<void> {
+    const key = `${this.prefix ? `${this.prefix}/` : ''}${partitionPath(partition)}/`;
+    // UNLOAD refuses a non-empty target; deleting first also removes a failed run's partial files.
+    await deletePrefix(this.s3, this.bucket, key);
+    await this.engine.query(
+      `UNLOAD (${select}) TO ${sqlString(`s3://${this.bucket}/${key}`)} WITH (format = 'PARQUET', compression = 'SNAPPY')`,
+    );
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * `hpu aggregate`: raw records → rollups for a range of UTC days (default: yesterday and today,
+ * which the hourly CronJob recomputes so late records land). Idempotent; backfill with --from/--to.
+ */
+import { parseArgs } from 'node:util';
+import { DEFAULT_PRICES, effectivePrices, type CurPartitioning } from '@hyperpod-usage/model';
+import { aggregate, daysFromTo, lastDays } from '../aggregate/aggregator.js';
+import { curPrices, loadPriceFile, parsePriceFlag } from '../aggregate/prices.js';
+import { ConfigError } from '../config.js';
+import { createLogger } from '../log.js';
+import { ENGINE_OPTIONS, ENGINE_USAGE, openEngine } from './engine-options.js';
+
+export const AGGREGATE_USAGE = `Usage: hpu aggregate [options]
+${ENGINE_USAGE}
+  --from YYYY-MM-DD --to YYYY-MM-DD   days to (re)compute, both included
+  --days N                   or the last N days up to today (default 2)
+  --cluster NAME             only this cluster (repeatable; default every cluster with data)
+  --price TYPE=USD           an hourly instance price, e.g. ml.p5.48xlarge=98.32 (repeatable)
+  --prices FILE              a YAML price file (see docs/cost.md)
+  --price-region REGION      region the prices are for (default --region, else us-east-1)
+  --cost-split accelerator|vcpu   charge per accelerator-hour (default) or per vCPU-hour
+  --cur-table DB.TABLE       read effective rates from this Cost and Usage Report table
+  --cur-partitioning legacy|billing-period|none   how that table is partitioned (default legacy)
+  --log-level LEVEL          debug, info, warn, error (default info)`;
+
+export interface AggregateArgs {
+  from?: string;
+  to?: string;
+  days?: string;
+}
+
+export function daysOf(args: AggregateArgs, now = Date.now()): number[] {
+  if (args.from || args.to) {
+    if (!args.from || !args.to) throw new ConfigError('--from and --to go together');
+    return daysFromTo(args.from, args.to);
+  }
+  const count = Number(args.days ?? '2');
+  if (!Number.isInteger(count) || count < 1 || count > 366) throw new ConfigError('--days: expected a whole number from 1 to 366');
+  return lastDays(count, now);
+}
+
+export async function aggregateCommand(args: readonly string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: [...args],
+    options: {
+      ...ENGINE_OPTIONS,
+      from: { type: 'string' },
+      to: { type: 'string' },
+      days: { type: 'string' },
+      cluster: { type: 'string', multiple: true },
+      price: { type: 'string', multiple: true },
+      prices: { type: 'string' },
+      'price-region': { type: 'string' },
+      'cost-split': { type: 'string', default: 'accelerator' },
+      'cur-table': { type: 'string' },
+      'cur-partitioning': { type: 'string', default: 'legacy' },
+      'log-level': { type: 'string', default: 'info' },
+    },
+    strict: true,
+  });
+  let days: number[];
+  try {
+    days = daysOf(values);
+  } catch (e) {
+    throw e instanceof ConfigError ? e : new ConfigError((e as Error).message);
+  }
+  const costSplit = values['cost-split'];
+  if (costSplit !== 'accelerator' && costSplit !== 'vcpu') throw new ConfigError('--cost-split: expected accelerator or vcpu');
+  const curPartitioning = values['cur-partitioning'] as CurPartitioning;
+  if (!['legacy', 'billing-period', 'none'].includes(curPartitioning)) throw new ConfigError('--cur-partitioning: expected legacy, billing-period or none');
+  const level = values['log-level'] as 'debug' | 'info' | 'warn' | 'error';
+  const log = createLogger({ level, format: process.env.LOG_FORMAT === 'json' ? 'json' : 'text' });
+  const opened = await openEngine(values, log);
+  try {
+    const priceRegion = values['price-region'] ?? opened.region ?? 'us-east-1';
+    const overrides = [...(values.prices ? loadPriceFile(values.prices) : []), ...(values.price ?? []).map((p) => parsePriceFlag(p, priceRegion))];
+    const fromCur = values['cur-table']
+      ? await curPrices(
+          opened.engine,
+          {
+            relation: curRelation(values['cur-table'], opened.engine.dialect),
+            partitioning: curPartitioning,
+            months: [...new Set(days.map((d) => new Date(d).toISOString().slice(0, 7)))],
+          },
+          priceRegion,
+        )
+      : [];
+    const prices = effectivePrices(priceRegion, DEFAULT_PRICES, fromCur, overrides);
+    const result = await aggregate({ writer: opened.writer, relations: opened.relations, days, clusters: values.cluster ?? [], prices, costSplit, log });
+    await opened.refresh();
+    console.log(
+      `Aggregated ${days.length} day(s) for ${result.clusters.length} cluster(s) (${result.clusters.join(', ') || 'none with data'}): ` +
+        `${result.partitions} partitions in ${result.seconds.toFixed(1)} s; ${prices.length} price(s) for ${priceRegion}.`,
+    );
+  } finally {
+    await opened.close();
+  }
+}
+
+/** `db.table` as a quoted relation; in DuckDB a local view or table of that name. */
+function curRelation(name: string, dialect: 'athena' | 'duckdb'): string {
+  const parts = name.split('.');
+  if (parts.length > 2 || parts.some((p) => !/^[a-z_][a-z0-9_]*$/.test(p))) throw new ConfigError(`--cur-table: expected db.table in lower case, got ${JSON.stringify(name)}`);
+  return dialect === 'athena' || parts.length === 2 ? parts.map((p) => `"${p}"`).join('.') : `"${parts[0]}"`;
+}

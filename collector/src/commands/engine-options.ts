@@ -1,0 +1,87 @@
+/**
+ * Where the SQL runs, for `aggregate` and `report`: the embedded DuckDB over a local directory
+ * (the default), or Athena over the Glue tables of the AWS stack.
+ */
+import { resolve } from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
+import { athenaRelations, localRelations, type Relations } from '@hyperpod-usage/model';
+import { AthenaRollupWriter, LocalRollupWriter, type RollupWriter } from '../aggregate/rollup-writer.js';
+import { ConfigError } from '../config.js';
+import { AthenaEngine } from '../engine/athena-engine.js';
+import type { QueryEngine } from '../engine/query-engine.js';
+import type { Logger } from '../log.js';
+import { parseStorageUrl } from '../sink/object-store.js';
+
+export const ENGINE_OPTIONS = {
+  engine: { type: 'string', default: 'local' },
+  data: { type: 'string', default: 'out/usage-data' },
+  database: { type: 'string' },
+  workgroup: { type: 'string' },
+  'storage-url': { type: 'string' },
+  region: { type: 'string' },
+} as const;
+
+export const ENGINE_USAGE = `  --engine local|athena      where the SQL runs (default local)
+  --data DIR                 local: the collector's storage directory (default ./out/usage-data)
+  --database NAME            athena: Glue database (stack output DatabaseName)
+  --workgroup NAME           athena: workgroup (stack output WorkGroupName)
+  --storage-url s3://B/P     athena: the bucket and prefix the collector writes to (stack output StorageUrl)
+  --region REGION            AWS region (default AWS_REGION)`;
+
+export interface EngineArgs {
+  engine?: string;
+  data?: string;
+  database?: string;
+  workgroup?: string;
+  'storage-url'?: string;
+  region?: string;
+}
+
+export interface OpenedEngine {
+  engine: QueryEngine;
+  /** Local engine: make views see tables that just got their first files. */
+  refresh(): Promise<void>;
+  relations: Relations;
+  /** Writes rollups where the engine reads them. */
+  writer: RollupWriter;
+  region: string | undefined;
+  close(): Promise<void>;
+}
+
+export async function openEngine(args: EngineArgs, log: Logger): Promise<OpenedEngine> {
+  const region = args.region ?? process.env.AWS_REGION;
+  if (args.engine === 'local') {
+    const dataDir = resolve(args.data ?? 'out/usage-data');
+    // Loaded only here: the native DuckDB module stays out of processes that use Athena.
+    const { DuckDbEngine } = await import('../engine/duckdb-engine.js');
+    const engine = await DuckDbEngine.open(dataDir);
+    return {
+      engine,
+      refresh: () => engine.refreshViews(),
+      relations: localRelations(),
+      writer: new LocalRollupWriter(engine, dataDir),
+      region,
+      close: () => engine.close(),
+    };
+  }
+  if (args.engine !== 'athena') throw new ConfigError(`--engine: expected local or athena, got ${JSON.stringify(args.engine)}`);
+  for (const required of ['database', 'workgroup', 'storage-url'] as const) {
+    if (!args[required]) throw new ConfigError(`--${required} is required with --engine athena`);
+  }
+  const storage = parseStorageUrl(args['storage-url'] as string);
+  if (storage.kind !== 's3') throw new ConfigError('--storage-url must be s3://bucket/prefix with --engine athena');
+  const relations = athenaRelations(args.database as string);
+  const engine = new AthenaEngine({ workGroup: args.workgroup as string, database: args.database as string, ...(region ? { region } : {}), log });
+  const s3 = new S3Client(region ? { region } : {});
+  return {
+    engine,
+    refresh: async () => undefined,
+    relations,
+    writer: new AthenaRollupWriter(engine, s3, storage.bucket, storage.prefix),
+    region,
+    close: async () => {
+      s3.destroy();
+      await engine.close();
+    },
+  };
+}

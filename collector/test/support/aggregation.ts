@@ -1,0 +1,108 @@
+/**
+ * Running the aggregation on DuckDB over a simulated run's records, and reading rollups back in
+ * the shape of the scenarios' hand-computed `expected` blocks.
+ */
+import assert from 'node:assert/strict';
+import { DAY_MS, DEFAULT_PRICES, effectivePrices, localRelations, sqlString, sqlTimestamp } from '@hyperpod-usage/model';
+import { aggregate } from '../../src/aggregate/aggregator.js';
+import { LocalRollupWriter } from '../../src/aggregate/rollup-writer.js';
+import { DuckDbEngine } from '../../src/engine/duckdb-engine.js';
+import { silentLogger } from '../../src/log.js';
+
+export interface Measures {
+  total?: number;
+  own?: number;
+  borrowed?: number;
+  lent?: number;
+  nominal?: number;
+  unused?: number;
+}
+
+export interface Expected {
+  range?: { start: string; end: string };
+  teams?: Record<string, { gpu?: Measures; cpu?: Measures }>;
+  days?: Record<string, Record<string, { gpu?: number; cpu?: number }>>;
+  capacity?: Record<string, { gpuCapacity: number; gpuUsed: number; gpuIdle: number }>;
+  tasks?: Record<string, { gpuHours?: number; admissions?: number; preemptions?: number; queueWaitSeconds?: number; status?: string }>;
+  detailed?: Array<{ task: string; start: string; end: string; status: string }>;
+}
+
+export async function aggregateRun(dataDir: string, start: number, end: number): Promise<DuckDbEngine> {
+  const engine = await DuckDbEngine.open(dataDir);
+  const days: number[] = [];
+  for (let d = Math.floor(start / DAY_MS) * DAY_MS; d < end; d += DAY_MS) days.push(d);
+  await aggregate({
+    writer: new LocalRollupWriter(engine, dataDir),
+    relations: localRelations(),
+    days,
+    clusters: [],
+    prices: effectivePrices('us-east-1', DEFAULT_PRICES),
+    costSplit: 'accelerator',
+    log: silentLogger,
+  });
+  await engine.refreshViews();
+  return engine;
+}
+
+export const near = (actual: unknown, expected: number, what: string): void => {
+  assert.equal(typeof actual, 'number', `${what}: expected a number, got ${String(actual)}`);
+  assert.ok(Math.abs((actual as number) - expected) < 1e-6, `${what}: ${String(actual)} ≠ ${expected}`);
+};
+
+/** Checks every number an `expected` block states against the rollups. */
+export async function checkExpected(engine: DuckDbEngine, expected: Expected): Promise<void> {
+  if (expected.teams && expected.range) {
+    const range = `hour >= ${sqlTimestamp(Date.parse(expected.range.start))} AND hour < ${sqlTimestamp(Date.parse(expected.range.end))}`;
+    for (const [team, resources] of Object.entries(expected.teams)) {
+      for (const [resource, measures] of Object.entries(resources) as Array<[string, Measures]>) {
+        const { rows } = await engine.query(
+          `SELECT sum(${resource}_hours) AS total, sum(${resource}_own_hours) AS own, sum(${resource}_borrowed_hours) AS borrowed,
+                  sum(${resource}_lent_hours) AS lent, sum(${resource}_nominal_hours) AS nominal, sum(${resource}_unused_hours) AS unused
+             FROM team_hourly WHERE team = ${sqlString(team)} AND ${range}`,
+        );
+        for (const [measure, value] of Object.entries(measures)) near(rows[0]?.[measure], value as number, `${team} ${resource} ${measure}`);
+      }
+    }
+  }
+  if (expected.capacity && expected.range) {
+    const range = `hour >= ${sqlTimestamp(Date.parse(expected.range.start))} AND hour < ${sqlTimestamp(Date.parse(expected.range.end))}`;
+    for (const [instanceType, c] of Object.entries(expected.capacity)) {
+      const { rows } = await engine.query(
+        `SELECT sum(gpu_capacity_hours) AS cap, sum(gpu_used_hours) AS used, sum(gpu_idle_hours) AS idle
+           FROM capacity_hourly WHERE instance_type = ${sqlString(instanceType)} AND ${range}`,
+      );
+      near(rows[0]?.cap, c.gpuCapacity, `${instanceType} GPU capacity`);
+      near(rows[0]?.used, c.gpuUsed, `${instanceType} GPU used`);
+      near(rows[0]?.idle, c.gpuIdle, `${instanceType} GPU idle`);
+    }
+  }
+  for (const [day, teams] of Object.entries(expected.days ?? {})) {
+    for (const [team, hours] of Object.entries(teams)) {
+      const { rows } = await engine.query(
+        `SELECT sum(gpu_hours) AS gpu, sum(cpu_hours) AS cpu FROM task_hourly WHERE team = ${sqlString(team)} AND CAST(hour AS DATE) = DATE ${sqlString(day)}`,
+      );
+      if (hours.gpu !== undefined) near(rows[0]?.gpu, hours.gpu, `${team} GPU hours on ${day}`);
+      if (hours.cpu !== undefined) near(rows[0]?.cpu, hours.cpu, `${team} vCPU hours on ${day}`);
+    }
+  }
+  for (const [task, facts] of Object.entries(expected.tasks ?? {})) {
+    const { rows } = await engine.query(
+      `SELECT sum(gpu_hours) AS gpu, max(admissions) AS admissions, max(preemptions) AS preemptions,
+              max(queue_wait_seconds) AS wait, max_by(status, day) AS status
+         FROM task_daily WHERE task_name = ${sqlString(task)}`,
+    );
+    const r = rows[0] ?? {};
+    if (facts.gpuHours !== undefined) near(r.gpu, facts.gpuHours, `${task} GPU hours`);
+    if (facts.admissions !== undefined) assert.equal(r.admissions, facts.admissions, `${task} admissions`);
+    if (facts.preemptions !== undefined) assert.equal(r.preemptions, facts.preemptions, `${task} preemptions`);
+    if (facts.queueWaitSeconds !== undefined) near(r.wait, facts.queueWaitSeconds, `${task} queue wait`);
+    if (facts.status !== undefined) assert.equal(r.status, facts.status, `${task} status`);
+  }
+  if (expected.detailed) {
+    const { rows } = await engine.query(`SELECT task_name, period_start, period_end, status FROM detailed_report ORDER BY period_start, task_name`);
+    assert.deepEqual(
+      rows.map((r) => ({ task: r.task_name, start: new Date(r.period_start as number).toISOString(), end: new Date(r.period_end as number).toISOString(), status: r.status })),
+      expected.detailed.map((d) => ({ ...d, start: new Date(d.start).toISOString(), end: new Date(d.end).toISOString() })),
+    );
+  }
+}

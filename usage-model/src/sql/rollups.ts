@@ -1,0 +1,466 @@
+/**
+ * The rollup queries: from raw records to the tables of rollup-schema.ts, for one range (a UTC
+ * day when aggregating). Each query returns the table's columns in order, without the partition
+ * columns (the writer puts them in the path). docs/attribution.md states the rules with examples.
+ */
+import { INSTANCE_TYPES } from '../instance-types.js';
+import { RESOURCES, type ResourceKey } from '../resources.js';
+import { ROLLUP_TABLES, rollupStem, type RollupTableName } from '../rollup-schema.js';
+import { FAR_FUTURE, FAR_PAST, hoursBetween, sqlNumber, sqlString, sqlTimestamp } from './dialect.js';
+import { clusterPredicate, dayPartitionPredicate, rawReadWindow } from './partitions.js';
+import { heldCtes, inRollupUnits } from './held.js';
+import { withClause, type Cte, type IntervalOptions } from './intervals.js';
+
+const STEMS = RESOURCES.map((r) => rollupStem(r.key));
+/** A lending limit of -1 stands for "unlimited", so last-value filling can use NULL for "not set here". */
+const UNLIMITED = -1;
+
+const sum = (expr: string): string => `coalesce(sum(${expr}), 0)`;
+
+function columnsOf(table: RollupTableName): string[] {
+  return ROLLUP_TABLES[table].columns.map((c) => c.name);
+}
+
+/** The part of the range each cluster's data covers: from its start to the last heartbeat. */
+function spanCtes(options: IntervalOptions): Cte[] {
+  const start = sqlTimestamp(options.range.start);
+  const end = sqlTimestamp(options.range.end);
+  return [['span', `SELECT cluster, ${start} AS span_start, least(max(ts), ${end}) AS span_end FROM heartbeats GROUP BY cluster`]];
+}
+
+/**
+ * Quota sweep per cohort (or lone ClusterQueue), flavor and resource. Every moment a quantity
+ * changes (an admission starts or ends, a quota changes, an hour begins) starts a segment; in a
+ * segment each ClusterQueue has a usage U and a nominal quota N. Own = min(U, N), borrowed =
+ * U − own. The cohort's borrowing B = Σ borrowed is lent by the members with quota to spare, in
+ * proportion to what each can lend: lendable = min(max(0, N − U), lending limit).
+ */
+function quotaSweepCtes(options: IntervalOptions): Cte[] {
+  const window = rawReadWindow(options.range.start, options.range.end);
+  const cqScan = `${options.relations.clusterqueue} WHERE ${dayPartitionPredicate(window.start, window.end)} AND ${clusterPredicate(options.clusters)}
+   AND "timestamp" >= ${sqlTimestamp(window.start)} AND "timestamp" < ${sqlTimestamp(window.end)} AND cluster_queue <> ''`;
+  const nominal = (key: ResourceKey) => inRollupUnits(key, `${key}_nominal`);
+  const lendLimit = (key: ResourceKey) =>
+    `CASE WHEN ${key}_lending_limit IS NULL THEN ${UNLIMITED} ELSE ${inRollupUnits(key, `${key}_lending_limit`)} END`;
+  const member = 'cluster, cluster_queue, flavor';
+  const start = sqlTimestamp(options.range.start);
+  return [
+    [
+      'cq_rows',
+      `SELECT cluster, cluster_queue, flavor, "timestamp" AS ts, team, namespace, cohort, instance_type,
+       ${RESOURCES.map((r) => `${nominal(r.key)} AS n_${rollupStem(r.key)}, ${lendLimit(r.key)} AS ll_${rollupStem(r.key)}`).join(',\n       ')}
+  FROM ${cqScan}`,
+    ],
+    [
+      // ClusterQueues and flavors in play: from their records, and from workloads they admitted.
+      'members',
+      `SELECT m.cluster, m.cluster_queue, m.flavor,
+       max_by(m.cohort, m.ts) AS cohort, max_by(m.team, m.ts) AS team, max_by(m.namespace, m.ts) AS namespace,
+       max_by(m.instance_type, m.ts) AS instance_type
+  FROM (SELECT cluster, cluster_queue, flavor, cohort, team, namespace, instance_type, ts FROM cq_rows
+        UNION ALL
+        SELECT DISTINCT cluster, cluster_queue, flavor, '', team, namespace, instance_type, ${FAR_PAST}
+          FROM held WHERE kind = 'workload') m
+ GROUP BY m.cluster, m.cluster_queue, m.flavor`,
+    ],
+    ['pools', `SELECT *, CASE WHEN cohort = '' THEN 'queue:' || cluster_queue ELSE 'cohort:' || cohort END AS pool FROM members`],
+    [
+      'cq_deltas',
+      `SELECT ${member}, t, ${STEMS.map((s) => `sum(d_${s}) AS d_${s}`).join(', ')}
+  FROM (SELECT ${member}, held_start AS t, ${STEMS.map((s) => `${s} AS d_${s}`).join(', ')} FROM held WHERE kind = 'workload'
+        UNION ALL
+        SELECT ${member}, held_end, ${STEMS.map((s) => `-${s}`).join(', ')} FROM held WHERE kind = 'workload') d
+ GROUP BY ${member}, t`,
+    ],
+    [
+      // Quota in force from each record's time; the last record before the range applies from its start.
+      'cq_settings',
+      `SELECT ${member}, greatest(ts, ${start}) AS t,
+       ${STEMS.map((s) => `max_by(n_${s}, ts) AS n_${s}, max_by(ll_${s}, ts) AS ll_${s}`).join(', ')}
+  FROM cq_rows GROUP BY ${member}, greatest(ts, ${start})`,
+    ],
+    [
+      'pool_times',
+      `SELECT DISTINCT p.cluster, p.pool, p.flavor, x.t
+  FROM pools p
+  JOIN (SELECT ${member}, t FROM cq_deltas UNION ALL SELECT ${member}, t FROM cq_settings) x
+    ON x.cluster = p.cluster AND x.cluster_queue = p.cluster_queue AND x.flavor = p.flavor
+UNION
+SELECT DISTINCT p.cluster, p.pool, p.flavor, u.t
+  FROM pools p JOIN span s ON s.cluster = p.cluster
+ CROSS JOIN UNNEST(sequence(date_trunc('hour', s.span_start), s.span_end, INTERVAL '1' HOUR)) AS u(t)
+UNION
+SELECT DISTINCT p.cluster, p.pool, p.flavor, s.span_start FROM pools p JOIN span s ON s.cluster = p.cluster
+UNION
+SELECT DISTINCT p.cluster, p.pool, p.flavor, s.span_end FROM pools p JOIN span s ON s.cluster = p.cluster`,
+    ],
+    [
+      'grid',
+      `SELECT p.cluster, p.pool, p.cluster_queue, p.flavor, p.team, p.namespace, p.cohort, p.instance_type, pt.t,
+       ${STEMS.map((s) => `coalesce(d.d_${s}, 0) AS d_${s}, st.n_${s}, st.ll_${s}`).join(',\n       ')},
+       CASE WHEN st.t IS NULL THEN 0 ELSE 1 END AS has_setting
+  FROM pools p
+  JOIN pool_times pt ON pt.cluster = p.cluster AND pt.pool = p.pool AND pt.flavor = p.flavor
+  LEFT JOIN cq_deltas d ON d.cluster = p.cluster AND d.cluster_queue = p.cluster_queue AND d.flavor = p.flavor AND d.t = pt.t
+  LEFT JOIN cq_settings st ON st.cluster = p.cluster AND st.cluster_queue = p.cluster_queue AND st.flavor = p.flavor AND st.t = pt.t`,
+    ],
+    [
+      'grid_levels',
+      `SELECT g.*,
+       ${STEMS.map((s) => `sum(d_${s}) OVER (PARTITION BY ${member} ORDER BY t ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS u_${s}`).join(',\n       ')},
+       sum(has_setting) OVER (PARTITION BY ${member} ORDER BY t ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS setting_group,
+       lead(t) OVER (PARTITION BY ${member} ORDER BY t) AS t_next
+  FROM grid g`,
+    ],
+    [
+      // Carry each quota setting forward; before the first one, the first one applies.
+      'grid_filled',
+      `SELECT cluster, pool, cluster_queue, flavor, team, namespace, cohort, instance_type, t, t_next,
+       ${STEMS.map(
+         (s) =>
+           `greatest(u_${s}, 0) AS u_${s},
+       coalesce(first_value(n_${s}) OVER (PARTITION BY ${member}, setting_group ORDER BY t), min_by(n_${s}, CASE WHEN has_setting = 1 THEN t END) OVER (PARTITION BY ${member}), 0) AS n_${s},
+       coalesce(first_value(ll_${s}) OVER (PARTITION BY ${member}, setting_group ORDER BY t), min_by(ll_${s}, CASE WHEN has_setting = 1 THEN t END) OVER (PARTITION BY ${member}), ${UNLIMITED}) AS ll_${s}`,
+       ).join(',\n       ')}
+  FROM grid_levels`,
+    ],
+    [
+      'grid_split',
+      `SELECT f.*,
+       ${STEMS.map(
+         (s) =>
+           `least(u_${s}, n_${s}) AS own_${s}, greatest(u_${s} - n_${s}, 0) AS borrowed_${s},
+       CASE WHEN ll_${s} < 0 THEN greatest(n_${s} - u_${s}, 0) ELSE least(greatest(n_${s} - u_${s}, 0), ll_${s}) END AS lendable_${s}`,
+       ).join(',\n       ')}
+  FROM grid_filled f`,
+    ],
+    [
+      'pool_totals',
+      `SELECT cluster, pool, flavor, t, ${STEMS.map((s) => `sum(borrowed_${s}) AS pool_borrowed_${s}, sum(lendable_${s}) AS pool_lendable_${s}`).join(', ')}
+  FROM grid_split GROUP BY cluster, pool, flavor, t`,
+    ],
+    [
+      'quota_segments',
+      `SELECT g.cluster, g.cluster_queue, g.flavor, g.team, g.namespace, g.cohort, g.instance_type, g.t, g.t_next,
+       date_trunc('hour', g.t) AS hour, ${hoursBetween('g.t', 'g.t_next')} AS hours,
+       ${STEMS.map(
+         (s) =>
+           `g.u_${s}, g.n_${s}, g.own_${s}, g.borrowed_${s},
+       CASE WHEN p.pool_lendable_${s} > 0 THEN g.lendable_${s} * least(1.0, p.pool_borrowed_${s} / p.pool_lendable_${s}) ELSE 0 END AS lent_${s}`,
+       ).join(',\n       ')}
+  FROM grid_split g
+  JOIN pool_totals p ON p.cluster = g.cluster AND p.pool = g.pool AND p.flavor = g.flavor AND p.t = g.t
+  JOIN span s ON s.cluster = g.cluster
+ WHERE g.t_next IS NOT NULL AND g.t >= s.span_start AND g.t_next <= s.span_end AND g.t_next > g.t`,
+    ],
+  ];
+}
+
+function rollupCtes(options: IntervalOptions): Cte[] {
+  return [...heldCtes(options), ...spanCtes(options)];
+}
+
+/** team_hourly: quota view per hour, ClusterQueue and flavor. */
+export function teamHourlySql(options: IntervalOptions): string {
+  const measures = STEMS.flatMap((s) => [
+    [`${s}_hours`, sum(`u_${s} * hours`)],
+    [`${s}_own_hours`, sum(`own_${s} * hours`)],
+    [`${s}_borrowed_hours`, sum(`borrowed_${s} * hours`)],
+    [`${s}_lent_hours`, sum(`lent_${s} * hours`)],
+    [`${s}_nominal_hours`, sum(`n_${s} * hours`)],
+    [`${s}_unused_hours`, sum(`greatest(n_${s} - own_${s} - lent_${s}, 0) * hours`)],
+  ]);
+  const select = new Map<string, string>([
+    ['hour', 'hour'],
+    ['team', 'max(team)'],
+    ['namespace', 'max(namespace)'],
+    ['cluster_queue', 'cluster_queue'],
+    ['cohort', 'max(cohort)'],
+    ['flavor', 'flavor'],
+    ['instance_type', 'max(instance_type)'],
+    ...(measures as Array<[string, string]>),
+  ]);
+  return `${withClause([...rollupCtes(options), ...quotaSweepCtes(options)])}
+SELECT ${columnsOf('team_hourly').map((c) => `${select.get(c) ?? 'NULL'} AS ${c}`).join(',\n       ')}
+  FROM quota_segments
+ GROUP BY cluster, hour, cluster_queue, flavor
+ ORDER BY hour, cluster_queue, flavor`;
+}
+
+const TASK_KEYS = ['task_uid', 'task_name', 'kind', 'namespace', 'team', 'cluster_queue', 'priority_class', 'instance_type', 'job_kind', 'job_name'];
+
+/** task_hourly: resource-hours per hour, task and instance type. */
+export function taskHourlySql(options: IntervalOptions): string {
+  const select = new Map<string, string>([
+    ['hour', 'hour'],
+    ...TASK_KEYS.map((k) => [k, k] as [string, string]),
+    ...STEMS.map((s) => [`${s}_hours`, sum(`${s} * hours`)] as [string, string]),
+  ]);
+  return `${withClause(rollupCtes(options))}
+SELECT ${columnsOf('task_hourly').map((c) => `${select.get(c) ?? 'NULL'} AS ${c}`).join(',\n       ')}
+  FROM held_hourly
+ GROUP BY cluster, hour, ${TASK_KEYS.join(', ')}
+ ORDER BY hour, task_name, task_uid`;
+}
+
+/**
+ * capacity_hourly: allocatable capacity of Ready, schedulable, healthy nodes per hour and
+ * instance type, what tasks held of it, and the rest (idle, never below zero).
+ */
+export function capacityHourlySql(options: IntervalOptions): string {
+  const window = rawReadWindow(options.range.start, options.range.end);
+  const nodeScan = `${options.relations.node} WHERE ${dayPartitionPredicate(window.start, window.end)} AND ${clusterPredicate(options.clusters)}
+   AND "timestamp" >= ${sqlTimestamp(window.start)} AND "timestamp" < ${sqlTimestamp(window.end)} AND uid <> ''`;
+  const allocatable = RESOURCES.map((r) => `max_by(${inRollupUnits(r.key, `${r.key}_allocatable`)}, observed_at) AS ${rollupStem(r.key)}`).join(', ');
+  const ctes: Cte[] = [
+    ...rollupCtes(options),
+    [
+      // One state per node and time, even when two writers recorded it.
+      'node_rows',
+      `SELECT cluster, uid, max_by(instance_type, observed_at) AS instance_type, "timestamp" AS ts,
+       max_by(ready AND NOT unschedulable AND health_status IN ('', 'Schedulable') AND deleted_at IS NULL AND record_kind <> 'delete', observed_at) AS schedulable,
+       ${allocatable}
+  FROM ${nodeScan}
+ GROUP BY cluster, uid, "timestamp"`,
+    ],
+    [
+      // A node's state holds from one record to the next; the last one until it vanishes from a snapshot.
+      'node_states',
+      `SELECT n.*, lead(ts) OVER (PARTITION BY cluster, uid ORDER BY ts) AS next_ts,
+       max(ts) OVER (PARTITION BY cluster, uid) AS last_seen
+  FROM node_rows n`,
+    ],
+    [
+      'node_spans',
+      `SELECT s.cluster, s.uid, s.instance_type, ${STEMS.join(', ')},
+       greatest(s.ts, sp.span_start) AS span_from,
+       least(coalesce(s.next_ts, v.vanished_at, ${FAR_FUTURE}), sp.span_end) AS span_to
+  FROM node_states s
+  JOIN span sp ON sp.cluster = s.cluster
+  LEFT JOIN (SELECT s2.cluster, s2.uid, min(h.snapshot_at) AS vanished_at
+               FROM (SELECT DISTINCT cluster, uid, last_seen FROM node_states) s2
+               JOIN snapshots h ON h.cluster = s2.cluster AND h.snapshot_at > s2.last_seen
+              GROUP BY s2.cluster, s2.uid) v ON v.cluster = s.cluster AND v.uid = s.uid
+ WHERE s.schedulable`,
+    ],
+    [
+      'capacity',
+      `SELECT cluster, instance_type, hour, ${sum(hoursBetween('greatest(span_from, hour)', "least(span_to, hour + INTERVAL '1' HOUR)"))} AS node_hours,
+       ${STEMS.map((s) => `${sum(`${s} * ${hoursBetween('greatest(span_from, hour)', "least(span_to, hour + INTERVAL '1' HOUR)")}`)} AS ${s}_capacity`).join(',\n       ')}
+  FROM node_spans
+ CROSS JOIN UNNEST(sequence(date_trunc('hour', span_from), date_trunc('hour', span_to), INTERVAL '1' HOUR)) AS u(hour)
+ WHERE span_to > span_from AND least(span_to, hour + INTERVAL '1' HOUR) > greatest(span_from, hour)
+ GROUP BY cluster, instance_type, hour`,
+    ],
+    [
+      'used',
+      `SELECT cluster, instance_type, hour, ${STEMS.map((s) => `${sum(`${s} * hours`)} AS ${s}_used`).join(', ')}
+  FROM held_hourly GROUP BY cluster, instance_type, hour`,
+    ],
+  ];
+  const select = new Map<string, string>([
+    ['hour', 'coalesce(c.hour, u.hour)'],
+    ['instance_type', 'coalesce(c.instance_type, u.instance_type)'],
+    ['node_hours', 'coalesce(c.node_hours, 0)'],
+    ...STEMS.flatMap((s) => [
+      [`${s}_capacity_hours`, `coalesce(c.${s}_capacity, 0)`],
+      [`${s}_used_hours`, `coalesce(u.${s}_used, 0)`],
+      [`${s}_idle_hours`, `greatest(coalesce(c.${s}_capacity, 0) - coalesce(u.${s}_used, 0), 0)`],
+    ] as Array<[string, string]>),
+  ]);
+  return `${withClause(ctes)}
+SELECT ${columnsOf('capacity_hourly').map((c) => `${select.get(c) ?? 'NULL'} AS ${c}`).join(',\n       ')}
+  FROM capacity c
+  FULL OUTER JOIN used u ON u.cluster = c.cluster AND u.instance_type = c.instance_type AND u.hour = c.hour
+ ORDER BY 1, 2`;
+}
+
+/** NeuronCores per Neuron device by instance type, for reports that count NeuronCores. */
+function neuronCoreCtes(): Cte[] {
+  const rows = Object.entries(INSTANCE_TYPES)
+    .filter(([, spec]) => spec.neuronDevices > 0)
+    .map(([type, spec]) => `(${sqlString(type)}, ${sqlNumber(spec.neuronCoresPerDevice)})`);
+  return [['neuron_cores', `SELECT * FROM (VALUES ${rows.join(', ')}) AS t(instance_type, cores_per_device)`]];
+}
+
+/** NeuronCore quantity of a row: NeuronCores requested plus whole devices in cores. */
+const neuronCores = (core: string, device: string): string => `(${core} + ${device} * coalesce(nc.cores_per_device, 0))`;
+
+/**
+ * summary_report (AWS's columns): hours per day, namespace, team and instance type; allocated =
+ * within the team's nominal quota, borrowed = above it. Pods outside Kueue use no quota: their
+ * hours are all allocated (total − borrowed, borrowed 0), under the team of their namespace.
+ */
+export function summaryReportSql(options: IntervalOptions): string {
+  const ctes: Cte[] = [
+    ...rollupCtes(options),
+    ...quotaSweepCtes(options),
+    ...neuronCoreCtes(),
+    [
+      'summary_parts',
+      `SELECT CAST(date_trunc('day', q.hour) AS DATE) AS report_date, q.namespace, q.team, q.instance_type,
+       ${neuronCores('q.u_neuron_core', 'q.u_neuron_device')} * q.hours AS neuron_total,
+       ${neuronCores('q.own_neuron_core', 'q.own_neuron_device')} * q.hours AS neuron_own,
+       ${neuronCores('q.borrowed_neuron_core', 'q.borrowed_neuron_device')} * q.hours AS neuron_borrowed,
+       q.u_gpu * q.hours AS gpu_total, q.own_gpu * q.hours AS gpu_own, q.borrowed_gpu * q.hours AS gpu_borrowed,
+       q.u_cpu * q.hours AS cpu_total, q.own_cpu * q.hours AS cpu_own, q.borrowed_cpu * q.hours AS cpu_borrowed
+  FROM quota_segments q LEFT JOIN neuron_cores nc ON nc.instance_type = q.instance_type
+UNION ALL
+SELECT CAST(date_trunc('day', h.hour) AS DATE), h.namespace, h.team, h.instance_type,
+       ${neuronCores('h.neuron_core', 'h.neuron_device')} * h.hours, ${neuronCores('h.neuron_core', 'h.neuron_device')} * h.hours, 0,
+       h.gpu * h.hours, h.gpu * h.hours, 0, h.cpu * h.hours, h.cpu * h.hours, 0
+  FROM held_hourly h LEFT JOIN neuron_cores nc ON nc.instance_type = h.instance_type
+ WHERE h.kind = 'pod'`,
+    ],
+  ];
+  return `${withClause(ctes)}
+SELECT report_date, namespace, team, instance_type,
+       ${sum('neuron_total')} AS total_neuron_core_utilization_hours, ${sum('neuron_own')} AS allocated_neuron_core_utilization_hours,
+       ${sum('neuron_borrowed')} AS borrowed_neuron_core_utilization_hours,
+       ${sum('gpu_total')} AS total_gpu_utilization_hours, ${sum('gpu_own')} AS allocated_gpu_utilization_hours,
+       ${sum('gpu_borrowed')} AS borrowed_gpu_utilization_hours,
+       ${sum('cpu_total')} AS total_vcpu_utilization_hours, ${sum('cpu_own')} AS allocated_vcpu_utilization_hours,
+       ${sum('cpu_borrowed')} AS borrowed_vcpu_utilization_hours
+  FROM summary_parts
+ GROUP BY report_date, namespace, team, instance_type
+HAVING ${sum('gpu_total + cpu_total + neuron_total')} > 0
+ ORDER BY report_date, namespace, team, instance_type`;
+}
+
+/** How an interval's end reads in AWS's detailed report. */
+const REPORT_STATUS = `CASE h.end_reason WHEN 'finished' THEN CASE WHEN h.kind = 'pod' THEN 'Succeeded' ELSE 'Finished' END
+                WHEN 'failed' THEN 'Failed' WHEN 'preempted' THEN 'Preempted' WHEN 'evicted' THEN 'Evicted'
+                WHEN 'deleted' THEN 'Deleted' WHEN 'gone' THEN 'Ended' ELSE 'Running' END`;
+
+/**
+ * detailed_report (AWS's columns): one row per continuous interval a task held capacity, cut at
+ * midnight; an interval that runs on ends at the next midnight with status Running.
+ */
+export function detailedReportSql(options: IntervalOptions): string {
+  const dayEnd = "date_trunc('day', d.day_start) + INTERVAL '1' DAY";
+  const ctes: Cte[] = [
+    ...rollupCtes(options),
+    ...neuronCoreCtes(),
+    [
+      'held_daily',
+      `SELECT h.*, d.day_start,
+       greatest(h.held_start, d.day_start) AS period_start, least(h.held_end, ${dayEnd}) AS period_end,
+       h.held_end > ${dayEnd} OR (h.end_at IS NULL AND h.held_end >= ${dayEnd}) AS runs_on
+  FROM held h
+ CROSS JOIN UNNEST(sequence(date_trunc('day', h.held_start), date_trunc('day', h.held_end), INTERVAL '1' DAY)) AS d(day_start)
+ WHERE h.held_end > h.held_start AND least(h.held_end, ${dayEnd}) > greatest(h.held_start, d.day_start)`,
+    ],
+  ];
+  const hours = hoursBetween('h.period_start', 'h.period_end');
+  return `${withClause(ctes)}
+SELECT CAST(h.day_start AS DATE) AS report_date, h.period_start, h.period_end, h.namespace, h.team, h.task_name,
+       h.instance_type AS instance, 1 AS instance_count,
+       CASE WHEN h.runs_on OR h.end_at IS NULL OR h.end_at > h.period_end THEN 'Running' ELSE ${REPORT_STATUS} END AS status,
+       ${neuronCores('h.neuron_core', 'h.neuron_device')} * ${hours} AS utilized_neuron_core_hours,
+       CAST(${neuronCores('h.neuron_core', 'h.neuron_device')} AS DOUBLE) AS utilized_neuron_core_count,
+       h.gpu * ${hours} AS utilized_gpu_hours, CAST(h.gpu AS DOUBLE) AS utilized_gpu_count,
+       h.cpu * ${hours} AS utilized_vcpu_hours, CAST(h.cpu AS DOUBLE) AS utilized_vcpu_count,
+       h.priority_class
+  FROM held_daily h LEFT JOIN neuron_cores nc ON nc.instance_type = h.instance_type
+ ORDER BY report_date, period_start, namespace, team, task_name`;
+}
+
+/**
+ * task_daily: per task and day, its lifecycle as far as the records tell, its status at the end of
+ * the day, and the resource-hours it held that day. Pending tasks with records that day appear too.
+ */
+export function taskDailySql(options: IntervalOptions): string {
+  const start = sqlTimestamp(options.range.start);
+  const end = sqlTimestamp(options.range.end);
+  const ctes: Cte[] = [
+    ...rollupCtes(options),
+    [
+      'task_hours',
+      `SELECT cluster, task_uid, ${STEMS.map((s) => `${sum(`${s} * hours`)} AS ${s}_hours`).join(', ')}
+  FROM held_hourly GROUP BY cluster, task_uid`,
+    ],
+    [
+      'task_lives',
+      `SELECT cluster, task_uid, max(task_name) AS task_name, max(kind) AS kind, max(namespace) AS namespace, max(team) AS team,
+       max(cluster_queue) AS cluster_queue, max(priority_class) AS priority_class, max(instance_type) AS instance_type,
+       max(job_kind) AS job_kind, max(job_name) AS job_name, min(created_at) AS created_at,
+       min(start_at) AS first_admitted_at,
+       CASE WHEN bool_or(end_at IS NULL OR end_at > ${end}) THEN NULL ELSE max(end_at) END AS ended_at,
+       count(DISTINCT CASE WHEN start_at < ${end} THEN start_at END) AS admissions,
+       count(DISTINCT CASE WHEN end_reason = 'preempted' AND end_at <= ${end} THEN start_at END) AS preemptions
+  FROM intervals GROUP BY cluster, task_uid`,
+    ],
+    [
+      // Each task's last record before the end of the day; the last observed wins a tie of times.
+      'task_last',
+      `SELECT * FROM (
+  SELECT cluster, uid AS task_uid, 'workload' AS kind,
+         CASE WHEN deleted_at IS NOT NULL OR record_kind = 'delete' THEN 'deleted'
+              WHEN finished THEN CASE WHEN finished_reason = 'Failed' THEN 'failed' ELSE 'finished' END
+              WHEN admitted THEN 'running'
+              WHEN status = 'Evicted-True' AND preemption_reason <> '' THEN 'preempted'
+              ELSE 'pending' END AS status,
+         workload_name AS task_name, namespace, team, cluster_queue, task_priority_class AS priority_class, job_kind, job_name,
+         created_at, ts, observed_at
+    FROM wl_rows WHERE ts < ${end}
+  UNION ALL
+  SELECT cluster, uid, 'pod',
+         CASE WHEN deleted_at IS NOT NULL OR record_kind = 'delete' THEN 'deleted' WHEN status = 'Succeeded' THEN 'finished'
+              WHEN status = 'Failed' THEN 'failed' WHEN status = 'Running' THEN 'running' ELSE 'pending' END,
+         owner, namespace, team, '', priority_class, job_type, owner, created_at, ts, observed_at
+    FROM pod_rows WHERE ts < ${end}) r`,
+    ],
+    [
+      'task_status',
+      `SELECT *, max(CASE WHEN ts >= ${start} THEN 1 ELSE 0 END) OVER (PARTITION BY cluster, task_uid) = 1 AS seen_today
+  FROM (SELECT t.*, row_number() OVER (PARTITION BY cluster, task_uid ORDER BY observed_at DESC, ts DESC) AS latest FROM task_last t) x`,
+    ],
+  ];
+  const select = new Map<string, string>([
+    ['day', `CAST(${start} AS DATE)`],
+    ['task_uid', 's.task_uid'],
+    ['task_name', 'coalesce(l.task_name, s.task_name)'],
+    ['kind', 's.kind'],
+    ['namespace', 'coalesce(l.namespace, s.namespace)'],
+    ['team', 'coalesce(l.team, s.team)'],
+    ['cluster_queue', 'coalesce(l.cluster_queue, s.cluster_queue)'],
+    ['priority_class', 'coalesce(l.priority_class, s.priority_class)'],
+    ['instance_type', "coalesce(l.instance_type, '')"],
+    ['job_kind', 'coalesce(l.job_kind, s.job_kind)'],
+    ['job_name', 'coalesce(l.job_name, s.job_name)'],
+    ['created_at', 'coalesce(l.created_at, s.created_at)'],
+    ['first_admitted_at', 'l.first_admitted_at'],
+    ['ended_at', 'l.ended_at'],
+    ['status', 's.status'],
+    ['admissions', 'CAST(coalesce(l.admissions, 0) AS INTEGER)'],
+    ['preemptions', 'CAST(coalesce(l.preemptions, 0) AS INTEGER)'],
+    ['queue_wait_seconds', `CAST(date_diff('millisecond', coalesce(l.created_at, s.created_at), l.first_admitted_at) AS DOUBLE) / 1000.0`],
+    ...STEMS.map((st) => [`${st}_hours`, `coalesce(h.${st}_hours, 0)`] as [string, string]),
+  ]);
+  return `${withClause(ctes)}
+SELECT ${columnsOf('task_daily').map((c) => `${select.get(c) ?? 'NULL'} AS ${c}`).join(',\n       ')}
+  FROM task_status s
+  LEFT JOIN task_lives l ON l.cluster = s.cluster AND l.task_uid = s.task_uid
+  LEFT JOIN task_hours h ON h.cluster = s.cluster AND h.task_uid = s.task_uid
+ WHERE s.latest = 1 AND (s.seen_today OR coalesce(${STEMS.map((st) => `h.${st}_hours`).join(' + ')}, 0) > 0
+)
+ ORDER BY task_name, task_uid`;
+}
+
+/** The SELECT that computes a rollup table for a range. */
+export function rollupSql(table: Exclude<RollupTableName, 'prices'>, options: IntervalOptions): string {
+  switch (table) {
+    case 'team_hourly':
+      return teamHourlySql(options);
+    case 'task_hourly':
+      return taskHourlySql(options);
+    case 'capacity_hourly':
+      return capacityHourlySql(options);
+    case 'task_daily':
+      return taskDailySql(options);
+    case 'summary_report':
+      return summaryReportSql(options);
+    case 'detailed_report':
+      return detailedReportSql(options);
+  }
+}
