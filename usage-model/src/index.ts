@@ -14,3 +14,5 @@ export * from './sql/rollups.js';
 export * from './pricing.js';
 export * from './sql/cur.js';
 export * from './sql/relations.js';
+export * from './sql/report-queries.js';
+export * from './sql/neuron.js';

@@ -3,10 +3,10 @@
  * day when aggregating). Each query returns the table's columns in order, without the partition
  * columns (the writer puts them in the path). docs/attribution.md states the rules with examples.
  */
-import { INSTANCE_TYPES } from '../instance-types.js';
 import { RESOURCES, type ResourceKey } from '../resources.js';
 import { ROLLUP_TABLES, rollupStem, type RollupTableName } from '../rollup-schema.js';
-import { FAR_FUTURE, FAR_PAST, hoursBetween, sqlNumber, sqlString, sqlTimestamp } from './dialect.js';
+import { FAR_FUTURE, FAR_PAST, hoursBetween, sqlTimestamp } from './dialect.js';
+import { neuronCores, neuronCoresTable } from './neuron.js';
 import { clusterPredicate, dayPartitionPredicate, rawReadWindow } from './partitions.js';
 import { heldCtes, inRollupUnits } from './held.js';
 import { withClause, type Cte, type IntervalOptions } from './intervals.js';
@@ -15,7 +15,11 @@ const STEMS = RESOURCES.map((r) => rollupStem(r.key));
 /** A lending limit of -1 stands for "unlimited", so last-value filling can use NULL for "not set here". */
 const UNLIMITED = -1;
 
-const sum = (expr: string): string => `coalesce(sum(${expr}), 0)`;
+/**
+ * A sum of resource-hours, rounded to a billionth of an hour (3.6 µs): floating-point sums depend
+ * on the order rows arrive in, and a re-run must give the same numbers.
+ */
+const sum = (expr: string): string => `round(coalesce(sum(${expr}), 0), 9)`;
 
 function columnsOf(table: RollupTableName): string[] {
   return ROLLUP_TABLES[table].columns.map((c) => c.name);
@@ -265,7 +269,7 @@ export function capacityHourlySql(options: IntervalOptions): string {
     ...STEMS.flatMap((s) => [
       [`${s}_capacity_hours`, `coalesce(c.${s}_capacity, 0)`],
       [`${s}_used_hours`, `coalesce(u.${s}_used, 0)`],
-      [`${s}_idle_hours`, `greatest(coalesce(c.${s}_capacity, 0) - coalesce(u.${s}_used, 0), 0)`],
+      [`${s}_idle_hours`, `round(greatest(coalesce(c.${s}_capacity, 0) - coalesce(u.${s}_used, 0), 0), 9)`],
     ] as Array<[string, string]>),
   ]);
   return `${withClause(ctes)}
@@ -274,17 +278,6 @@ SELECT ${columnsOf('capacity_hourly').map((c) => `${select.get(c) ?? 'NULL'} AS 
   FULL OUTER JOIN used u ON u.cluster = c.cluster AND u.instance_type = c.instance_type AND u.hour = c.hour
  ORDER BY 1, 2`;
 }
-
-/** NeuronCores per Neuron device by instance type, for reports that count NeuronCores. */
-function neuronCoreCtes(): Cte[] {
-  const rows = Object.entries(INSTANCE_TYPES)
-    .filter(([, spec]) => spec.neuronDevices > 0)
-    .map(([type, spec]) => `(${sqlString(type)}, ${sqlNumber(spec.neuronCoresPerDevice)})`);
-  return [['neuron_cores', `SELECT * FROM (VALUES ${rows.join(', ')}) AS t(instance_type, cores_per_device)`]];
-}
-
-/** NeuronCore quantity of a row: NeuronCores requested plus whole devices in cores. */
-const neuronCores = (core: string, device: string): string => `(${core} + ${device} * coalesce(nc.cores_per_device, 0))`;
 
 /**
  * summary_report (AWS's columns): hours per day, namespace, team and instance type; allocated =
@@ -295,7 +288,7 @@ export function summaryReportSql(options: IntervalOptions): string {
   const ctes: Cte[] = [
     ...rollupCtes(options),
     ...quotaSweepCtes(options),
-    ...neuronCoreCtes(),
+    ['neuron_cores', `SELECT * FROM ${neuronCoresTable()} n`],
     [
       'summary_parts',
       `SELECT CAST(date_trunc('day', q.hour) AS DATE) AS report_date, q.namespace, q.team, q.instance_type,
@@ -340,7 +333,7 @@ export function detailedReportSql(options: IntervalOptions): string {
   const dayEnd = "date_trunc('day', d.day_start) + INTERVAL '1' DAY";
   const ctes: Cte[] = [
     ...rollupCtes(options),
-    ...neuronCoreCtes(),
+    ['neuron_cores', `SELECT * FROM ${neuronCoresTable()} n`],
     [
       'held_daily',
       `SELECT h.*, d.day_start,
