@@ -33,6 +33,13 @@ const COMMANDS: Record<string, Command> = {
       return { usage: m.AGGREGATE_USAGE, run: m.aggregateCommand };
     },
   },
+  report: {
+    summary: "usage reports for finance (summary or detailed, CSV or PDF), with AWS's run.py flags",
+    load: async () => {
+      const m = await import('./commands/report.js');
+      return { usage: m.REPORT_USAGE, run: m.report };
+    },
+  },
   simulate: {
     summary: 'play scenarios through a test API server and a collector into a local directory',
     load: async () => {

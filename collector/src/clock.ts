@@ -16,9 +16,10 @@ export const systemClock: Clock = {
 };
 
 /**
- * Cluster time that starts at `origin` when real time is `realOrigin` and runs `speed` times faster.
- * Two processes given the same three numbers agree on the time, so a simulator and collectors in
- * other processes share one clock. `stopAt` freezes the clock at the end of a scenario.
+ * Cluster time that starts at `origin` when real time is `realOrigin` and runs `speed` times faster;
+ * before `realOrigin` it stands at `origin`. Two processes given the same numbers agree on the time,
+ * so a simulator and collectors in other processes share one clock. `stopAt` freezes the clock at
+ * the end of a scenario.
  */
 export class ScaledClock implements Clock {
   constructor(
@@ -31,7 +32,7 @@ export class ScaledClock implements Clock {
   }
 
   now(): number {
-    const t = this.origin + (Date.now() - this.realOrigin) * this.speed;
+    const t = this.origin + Math.max(0, Date.now() - this.realOrigin) * this.speed;
     return this.stopAt === undefined ? Math.floor(t) : Math.floor(Math.min(t, this.stopAt));
   }
 

@@ -10,12 +10,12 @@ import { DuckDbEngine } from '../engine/duckdb-engine.js';
 import type { ResultRow } from '../engine/query-engine.js';
 import { createLogger } from '../log.js';
 import { parseStorageUrl } from '../sink/object-store.js';
-import { builtinScenarioNames, resolveScenario } from '../simulator/builtin.js';
+import { allScenarioNames, builtinScenarioNames, resolveScenario } from '../simulator/builtin.js';
 import { runSimulation } from '../simulator/simulation.js';
 
 export const SIMULATE_USAGE = `Usage: hpu simulate [options]
   --scenario NAME|FILE   scenario to play (repeatable; default: every built-in one)
-                         built-in: ${builtinScenarioNames().join(', ') || '(none)'}
+                         built-in: ${allScenarioNames().join(', ')}
   --out DIR              local directory for the records (default ./out/usage-data)
   --cluster-name NAME    cluster name in the records (default demo)
   --speed N              simulated seconds per real second (default 3600)

@@ -39,6 +39,8 @@ export interface SimulationResult {
 
 /** Real time allowed for the collector to list the cluster before the scenario starts. */
 const STARTUP_ALLOWANCE_MS = 2000;
+/** Simulated time the collector watches the cluster before the scenario's first event. */
+const LEAD_MS = 60_000;
 
 export async function runSimulation(options: SimulationOptions): Promise<SimulationResult> {
   const { scenario, log } = options;
@@ -46,8 +48,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const url = await server.start();
   try {
     const simulator = new ClusterSimulator(scenario, server, options.clusterName);
-    // The clock reaches the scenario's start once the collector has had time to sync, and stops at its end.
-    const clock = new ScaledClock(scenario.start, Date.now() + STARTUP_ALLOWANCE_MS, options.speed, scenario.end);
+    // The clock waits a minute before the scenario's start while the collector syncs, and stops at its end.
+    const clock = new ScaledClock(scenario.start - LEAD_MS, Date.now() + STARTUP_ALLOWANCE_MS, options.speed, scenario.end);
     const spoolDir =
       options.spoolDir ?? (options.storage.kind === 'local' ? join(options.storage.directory, '..', '.spool') : '.hpu-spool');
     const collector = new Collector(
