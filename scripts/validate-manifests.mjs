@@ -47,7 +47,7 @@ export const collector = {
   leaseVerbs: ['get', 'create', 'update'],
   requiredKinds: [
     'Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding',
-    'ConfigMap', 'Deployment', 'Service', 'PodDisruptionBudget',
+    'ConfigMap', 'Deployment', 'Service', 'PodDisruptionBudget', 'CronJob',
   ],
   requiredLabels: [
     'app.kubernetes.io/name', 'app.kubernetes.io/instance', 'app.kubernetes.io/part-of',
@@ -55,10 +55,22 @@ export const collector = {
   ],
 };
 
+/** The aggregation CronJob: `hpu aggregate` with Athena, AWS credentials only. */
+export const aggregator = {
+  serviceAccount: 'hyperpod-usage-aggregator',
+  container: 'aggregate',
+  command: 'aggregate',
+  env: ['ATHENA_DATABASE', 'ATHENA_WORKGROUP', 'STORAGE_URL', 'AWS_REGION', 'LOG_FORMAT', 'LOG_LEVEL'],
+};
+
 /** Kustomizations rendered by default, with the env each one must set. */
 export const renderTargets = [
   { dir: 'collector/deploy', requiredEnv: [] },
-  { dir: 'collector/deploy/overlays/example', requiredEnv: ['CLUSTER_NAME', 'STORAGE_URL', 'AWS_REGION'] },
+  {
+    dir: 'collector/deploy/overlays/example',
+    requiredEnv: ['CLUSTER_NAME', 'STORAGE_URL', 'AWS_REGION'],
+    requiredAggregatorEnv: ['ATHENA_DATABASE', 'ATHENA_WORKGROUP', 'STORAGE_URL', 'AWS_REGION'],
+  },
 ];
 
 const clusterScopedKinds = new Set([
@@ -278,7 +290,7 @@ function collectNodes(value, type, path, visit) {
  * The collector's own rules: security context, resources, probes, RBAC scope, env names and the
  * consistency between Deployment, Service, PDB and Role. Returns problems, one line each.
  */
-export function checkPolicies(objects, { requiredEnv = [] } = {}) {
+export function checkPolicies(objects, { requiredEnv = [], requiredAggregatorEnv = [] } = {}) {
   const problems = [];
   const add = (obj, msg) => problems.push(`${obj ? objectRef(obj) : 'render'}: ${msg}`);
   const byKind = (kind) => objects.filter((o) => o?.kind === kind);
@@ -326,7 +338,41 @@ export function checkPolicies(objects, { requiredEnv = [] } = {}) {
     checkService(byKind('Service'), deployment, metricsPort, add);
     checkPdb(byKind('PodDisruptionBudget'), deployment, add);
   }
+  for (const cronJob of byKind('CronJob')) checkCronJob(cronJob, objects, { requiredEnv: requiredAggregatorEnv, add });
   return problems;
+}
+
+function checkCronJob(cronJob, objects, { requiredEnv, add }) {
+  const spec = cronJob.spec ?? {};
+  const pod = spec.jobTemplate?.spec?.template?.spec ?? {};
+  if (spec.concurrencyPolicy !== 'Forbid') add(cronJob, 'spec.concurrencyPolicy must be Forbid: two runs would replace the same partitions');
+  if (pod.serviceAccountName !== aggregator.serviceAccount) {
+    add(cronJob, `pod serviceAccountName must be "${aggregator.serviceAccount}"`);
+  }
+  if (!objects.some((o) => o?.kind === 'ServiceAccount' && o.metadata?.name === pod.serviceAccountName)) {
+    add(cronJob, `service account "${pod.serviceAccountName}" is not in the rendered manifests`);
+  }
+  if (pod.automountServiceAccountToken !== false) {
+    add(cronJob, 'automountServiceAccountToken must be false: the aggregation needs no Kubernetes API access');
+  }
+  checkContainers(cronJob, pod, add, { allowedEnv: aggregator.env, probes: false });
+  const main = (pod.containers ?? []).find((c) => c?.name === aggregator.container);
+  if (!main) {
+    add(cronJob, `no container "${aggregator.container}"`);
+    return;
+  }
+  const args = main.args ?? [];
+  if (args[0] !== aggregator.command) add(cronJob, `container "${main.name}": args must start with "${aggregator.command}"`);
+  const env = envValues(main);
+  // The base leaves site settings to overlays; a site's rendering must define what the args use.
+  for (const arg of requiredEnv.length ? args : []) {
+    for (const [, ref] of String(arg).matchAll(/\$\(([A-Z0-9_]+)\)/g)) {
+      if (!(main.env ?? []).some((e) => e?.name === ref)) add(cronJob, `container "${main.name}": args refer to $(${ref}), which is not in its env`);
+    }
+  }
+  for (const key of requiredEnv) {
+    if (!env[key]) add(cronJob, `container "${main.name}": env ${key} must be set`);
+  }
 }
 
 function checkRbac(objects, { leaseName, add }) {
@@ -431,7 +477,6 @@ function envValues(container) {
 function checkDeployment(deployment, objects, { env, main, metricsPort, requiredEnv, add }) {
   const spec = deployment.spec ?? {};
   const pod = spec.template?.spec ?? {};
-  const podSec = pod.securityContext ?? {};
   const replicas = spec.replicas ?? 1;
 
   if (replicas < 2) add(deployment, `spec.replicas is ${replicas}; run 2 (leader + standby)`);
@@ -447,64 +492,13 @@ function checkDeployment(deployment, objects, { env, main, metricsPort, required
   if (pod.automountServiceAccountToken === false) {
     add(deployment, 'automountServiceAccountToken is false: the collector needs its token for the Kubernetes API');
   }
-  for (const field of ['hostNetwork', 'hostPID', 'hostIPC']) {
-    if (pod[field]) add(deployment, `spec.template.spec.${field} must not be set`);
-  }
   if ((pod.terminationGracePeriodSeconds ?? 30) < 30) {
     add(deployment, 'terminationGracePeriodSeconds < 30: too short to flush the buffer to S3');
   }
 
   const volumes = new Map((pod.volumes ?? []).map((v) => [v?.name, v]));
-  for (const v of pod.volumes ?? []) {
-    if (v?.hostPath) add(deployment, `volume "${v.name}": hostPath volumes are not allowed`);
-    if (v?.secret || v?.projected?.sources?.some((s) => s?.secret)) {
-      add(deployment, `volume "${v.name}": secret volumes are not allowed`);
-    }
-  }
 
-  const containers = [...(pod.initContainers ?? []), ...(pod.containers ?? [])];
-  for (const c of containers) {
-    const name = `container "${c?.name}"`;
-    const sec = c?.securityContext ?? {};
-    if ((sec.runAsNonRoot ?? podSec.runAsNonRoot) !== true) add(deployment, `${name}: runAsNonRoot must be true`);
-    if ((sec.runAsUser ?? podSec.runAsUser) === 0) add(deployment, `${name}: runAsUser must not be 0`);
-    if (sec.readOnlyRootFilesystem !== true) add(deployment, `${name}: securityContext.readOnlyRootFilesystem must be true`);
-    if (sec.allowPrivilegeEscalation !== false) {
-      add(deployment, `${name}: securityContext.allowPrivilegeEscalation must be false`);
-    }
-    if (sec.privileged) add(deployment, `${name}: securityContext.privileged must not be true`);
-    if (!sec.capabilities?.drop?.includes('ALL')) add(deployment, `${name}: securityContext.capabilities.drop must include ALL`);
-    if (sec.capabilities?.add?.length) add(deployment, `${name}: securityContext.capabilities.add must be empty`);
-    if ((sec.seccompProfile ?? podSec.seccompProfile)?.type !== 'RuntimeDefault') {
-      add(deployment, `${name}: seccompProfile.type must be RuntimeDefault`);
-    }
-    const res = c?.resources ?? {};
-    for (const [kind, key] of [['requests', 'cpu'], ['requests', 'memory'], ['limits', 'memory']]) {
-      if (res[kind]?.[key] == null) add(deployment, `${name}: resources.${kind}.${key} is not set`);
-    }
-    const isInit = (pod.initContainers ?? []).includes(c);
-    if (!isInit) {
-      for (const probe of ['livenessProbe', 'readinessProbe', 'startupProbe']) {
-        if (!c?.[probe]) add(deployment, `${name}: ${probe} is not set`);
-      }
-    }
-    const image = String(c?.image ?? '');
-    const tag = image.includes('@') ? 'digest' : /:([^/:]+)$/.exec(image)?.[1];
-    if (!tag || tag === 'latest') add(deployment, `${name}: image "${image}" needs an explicit tag or digest (not latest)`);
-    if (c?.envFrom?.some((e) => e?.secretRef)) add(deployment, `${name}: envFrom secretRef is not allowed`);
-    const seen = new Set();
-    for (const e of c?.env ?? []) {
-      if (!collector.env.includes(e?.name)) {
-        add(deployment, `${name}: env "${e?.name}" is not a documented collector setting`);
-      }
-      if (seen.has(e?.name)) add(deployment, `${name}: env "${e?.name}" is set twice`);
-      seen.add(e?.name);
-      if (e?.valueFrom?.secretKeyRef) add(deployment, `${name}: env "${e.name}" reads a secret`);
-    }
-    for (const m of c?.volumeMounts ?? []) {
-      if (!volumes.has(m?.name)) add(deployment, `${name}: volumeMount "${m?.name}" has no volume`);
-    }
-  }
+  checkContainers(deployment, pod, add, { allowedEnv: collector.env, probes: true });
 
   if (!main) {
     add(deployment, `no container "${collector.container}"`);
@@ -555,6 +549,65 @@ function checkDeployment(deployment, objects, { env, main, metricsPort, required
       add(deployment, `${name}: TEAM_MAPPING_FILE ${env.TEAM_MAPPING_FILE} is not on a mounted volume`);
     }
   }
+}
+
+/** Security, resources, image, env and mounts of every container of a pod (Deployment or CronJob). */
+function checkContainers(owner, pod, add, { allowedEnv, probes }) {
+  const podSec = pod.securityContext ?? {};
+  const volumes = new Map((pod.volumes ?? []).map((v) => [v?.name, v]));
+  for (const v of pod.volumes ?? []) {
+    if (v?.hostPath) add(owner, `volume "${v.name}": hostPath volumes are not allowed`);
+    if (v?.secret || v?.projected?.sources?.some((s) => s?.secret)) {
+      add(owner, `volume "${v.name}": secret volumes are not allowed`);
+    }
+  }
+  for (const field of ['hostNetwork', 'hostPID', 'hostIPC']) {
+    if (pod[field]) add(owner, `pod spec ${field} must not be set`);
+  }
+  const containers = [...(pod.initContainers ?? []), ...(pod.containers ?? [])];
+  for (const c of containers) {
+    const name = `container "${c?.name}"`;
+    const sec = c?.securityContext ?? {};
+    if ((sec.runAsNonRoot ?? podSec.runAsNonRoot) !== true) add(owner, `${name}: runAsNonRoot must be true`);
+    if ((sec.runAsUser ?? podSec.runAsUser) === 0) add(owner, `${name}: runAsUser must not be 0`);
+    if (sec.readOnlyRootFilesystem !== true) add(owner, `${name}: securityContext.readOnlyRootFilesystem must be true`);
+    if (sec.allowPrivilegeEscalation !== false) {
+      add(owner, `${name}: securityContext.allowPrivilegeEscalation must be false`);
+    }
+    if (sec.privileged) add(owner, `${name}: securityContext.privileged must not be true`);
+    if (!sec.capabilities?.drop?.includes('ALL')) add(owner, `${name}: securityContext.capabilities.drop must include ALL`);
+    if (sec.capabilities?.add?.length) add(owner, `${name}: securityContext.capabilities.add must be empty`);
+    if ((sec.seccompProfile ?? podSec.seccompProfile)?.type !== 'RuntimeDefault') {
+      add(owner, `${name}: seccompProfile.type must be RuntimeDefault`);
+    }
+    const res = c?.resources ?? {};
+    for (const [kind, key] of [['requests', 'cpu'], ['requests', 'memory'], ['limits', 'memory']]) {
+      if (res[kind]?.[key] == null) add(owner, `${name}: resources.${kind}.${key} is not set`);
+    }
+    const isInit = (pod.initContainers ?? []).includes(c);
+    if (probes && !isInit) {
+      for (const probe of ['livenessProbe', 'readinessProbe', 'startupProbe']) {
+        if (!c?.[probe]) add(owner, `${name}: ${probe} is not set`);
+      }
+    }
+    const image = String(c?.image ?? '');
+    const tag = image.includes('@') ? 'digest' : /:([^/:]+)$/.exec(image)?.[1];
+    if (!tag || tag === 'latest') add(owner, `${name}: image "${image}" needs an explicit tag or digest (not latest)`);
+    if (c?.envFrom?.some((e) => e?.secretRef)) add(owner, `${name}: envFrom secretRef is not allowed`);
+    const seen = new Set();
+    for (const e of c?.env ?? []) {
+      if (!allowedEnv.includes(e?.name)) {
+        add(owner, `${name}: env "${e?.name}" is not a documented setting`);
+      }
+      if (seen.has(e?.name)) add(owner, `${name}: env "${e?.name}" is set twice`);
+      seen.add(e?.name);
+      if (e?.valueFrom?.secretKeyRef) add(owner, `${name}: env "${e.name}" reads a secret`);
+    }
+    for (const m of c?.volumeMounts ?? []) {
+      if (!volumes.has(m?.name)) add(owner, `${name}: volumeMount "${m?.name}" has no volume`);
+    }
+  }
+
 }
 
 function selects(selector, labels) {

@@ -15,7 +15,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 type K8sObject = Record<string, unknown>;
 interface Validator {
   collector: { env: string[] };
-  validateObjects(objects: K8sObject[], options?: { requiredEnv?: string[] }): Promise<string[]>;
+  validateObjects(objects: K8sObject[], options?: { requiredEnv?: string[]; requiredAggregatorEnv?: string[] }): Promise<string[]>;
   parseManifests(text: string, source?: string): { objects: K8sObject[]; problems: string[] };
   checkDockerfile(options?: { dockerfileText?: string; dockerignoreText?: string }): string[];
 }
@@ -91,6 +91,27 @@ function brokenManifests(): K8sObject[] {
       metadata: meta('hyperpod-usage-collector', 'hyperpod-usage'),
       spec: { minAvailable: 2, selector: { matchLabels: labels } },
     },
+    {
+      // The aggregation CronJob: overlapping runs allowed, a token mounted, root, wrong command.
+      apiVersion: 'batch/v1',
+      kind: 'CronJob',
+      metadata: meta('hyperpod-usage-aggregate', 'hyperpod-usage'),
+      spec: {
+        schedule: '7 * * * *',
+        concurrencyPolicy: 'Allow',
+        jobTemplate: {
+          spec: {
+            template: {
+              spec: {
+                serviceAccountName: 'hyperpod-usage-aggregator',
+                restartPolicy: 'Never',
+                containers: [{ name: 'aggregate', image: 'hyperpod-usage-collector:0.1.0', args: ['collect', '--database=$(ATHENA_DATABASE)'] }],
+              },
+            },
+          },
+        },
+      },
+    },
   ];
 }
 
@@ -107,7 +128,7 @@ describe('collector deployment', () => {
   });
 
   it('reports each problem of a broken manifest on its own line', async () => {
-    const problems = await validator.validateObjects(brokenManifests(), { requiredEnv: ['CLUSTER_NAME'] });
+    const problems = await validator.validateObjects(brokenManifests(), { requiredEnv: ['CLUSTER_NAME'], requiredAggregatorEnv: ['ATHENA_DATABASE'] });
     const expected: [string, RegExp][] = [
       ['misspelt field', /Deployment hyperpod-usage\/hyperpod-usage-collector: spec\.replicsa: unknown field "replicsa" \(did you mean "replicas"\?\)/],
       ['container without resources', /container "collector": resources\.requests\.cpu is not set/],
@@ -116,7 +137,7 @@ describe('collector deployment', () => {
       ['read-only root filesystem', /container "collector": securityContext\.readOnlyRootFilesystem must be true/],
       ['seccomp', /container "collector": seccompProfile\.type must be RuntimeDefault/],
       ['latest tag', /image "hyperpod-usage-collector:latest" needs an explicit tag/],
-      ['undocumented env', /env "GITHUB_TOKEN" is not a documented collector setting/],
+      ['undocumented env', /env "GITHUB_TOKEN" is not a documented setting/],
       ['secret env', /env "GITHUB_TOKEN" reads a secret/],
       ['required env', /env CLUSTER_NAME must be set/],
       ['ClusterRole granting secrets', /ClusterRole hyperpod-usage-collector: rules\[0\]: grants access to secrets/],
@@ -126,6 +147,12 @@ describe('collector deployment', () => {
       ['create with resourceNames', /Role hyperpod-usage\/hyperpod-usage-collector-leader-election: rules\[0\]: "create" cannot be restricted by resourceNames/],
       ['PDB', /PodDisruptionBudget hyperpod-usage\/hyperpod-usage-collector: spec\.minAvailable is 2, expected 1/],
       ['missing objects', /render: no ServiceAccount rendered/],
+      ['overlapping aggregations', /CronJob hyperpod-usage\/hyperpod-usage-aggregate: spec\.concurrencyPolicy must be Forbid/],
+      ['aggregation with a token', /CronJob .*automountServiceAccountToken must be false/],
+      ['aggregation running as root', /CronJob .*container "aggregate": runAsNonRoot must be true/],
+      ['aggregation without limits', /CronJob .*container "aggregate": resources\.limits\.memory is not set/],
+      ['aggregation running the wrong command', /CronJob .*args must start with "aggregate"/],
+      ['aggregation args without env', /CronJob .*args refer to \$\(ATHENA_DATABASE\), which is not in its env/],
     ];
     for (const [what, pattern] of expected) {
       assert.ok(problems.some((p) => pattern.test(p)), `${what} not reported; got:\n${problems.join('\n')}`);
