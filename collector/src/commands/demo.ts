@@ -14,6 +14,7 @@ import { DuckDbEngine } from '../engine/duckdb-engine.js';
 import { createLogger } from '../log.js';
 import { buildReportData } from '../reports/build-report.js';
 import { renderReport } from '../reports/index.js';
+import { teamLabel, teamTotals } from '../reports/team-totals.js';
 import type { ReportData, ReportFormat, ReportType } from '../reports/report-data.js';
 import { resolveScenario } from '../simulator/builtin.js';
 import type { Scenario } from '../simulator/scenario.js';
@@ -30,42 +31,17 @@ export const DEMO_USAGE = `Usage: hpu demo [--out DIR]
 
 const dayOf = (t: number): string => new Date(t).toISOString().slice(0, 10);
 
-/** Per team over the report: own and borrowed GPU-hours, vCPU and NeuronCore hours, lent, cost. */
+/** Per team over the report: own and borrowed GPU-hours, lent, vCPU and NeuronCore hours, cost. */
 export function teamTable(data: ReportData): string {
-  interface Line {
-    team: string;
-    own: number;
-    borrowed: number;
-    vcpu: number;
-    neuron: number;
-    lent: number;
-    cost: number | null;
-    idleShare: number | null;
-  }
-  const lines = new Map<string, Line>();
-  const line = (team: string): Line => {
-    const l = lines.get(team) ?? { team, own: 0, borrowed: 0, vcpu: 0, neuron: 0, lent: 0, cost: null, idleShare: null };
-    lines.set(team, l);
-    return l;
-  };
-  for (const t of data.teamDays) {
-    const l = line(t.team);
-    l.own += t.ownGpuHours;
-    l.borrowed += t.borrowedGpuHours;
-    l.vcpu += t.vcpuHours;
-    l.neuron += t.neuronCoreHours;
-    if (t.costUsd !== null) l.cost = (l.cost ?? 0) + t.costUsd;
-    if (t.idleShareUsd !== null) l.idleShare = (l.idleShare ?? 0) + t.idleShareUsd;
-  }
-  for (const lent of data.lent) line(lent.team).lent += lent.gpuHours;
-  const money = (v: number | null) => (v === null ? 'n/a' : `$${v.toFixed(2)}`);
-  const rows = [...lines.values()]
+  const lent = new Map<string, number>();
+  for (const l of data.lent) lent.set(teamLabel(l.team), (lent.get(teamLabel(l.team)) ?? 0) + l.gpuHours);
+  const money = (v: number, known: boolean) => (known ? `$${v.toFixed(2)}` : 'n/a');
+  const rows = teamTotals(data, [])
     .sort((a, b) => a.team.localeCompare(b.team))
-    .map((l) => [l.team || '(no team)', l.own.toFixed(2), l.borrowed.toFixed(2), l.lent.toFixed(2), l.vcpu.toFixed(1), l.neuron.toFixed(1), money(l.cost), money(l.idleShare)]);
-  const idleGpu = data.idle.reduce((a, i) => a + i.gpuHours, 0);
-  const idleCost = data.idle.some((i) => i.costUsd !== null) ? data.idle.reduce((a, i) => a + (i.costUsd ?? 0), 0) : null;
-  rows.push(['(idle capacity)', '', '', '', data.idle.reduce((a, i) => a + i.vcpuHours, 0).toFixed(1), data.idle.reduce((a, i) => a + i.neuronCoreHours, 0).toFixed(1), money(idleCost), '']);
-  rows[rows.length - 1]?.splice(1, 1, idleGpu.toFixed(2));
+    .map((t) => [t.team, t.own.toFixed(2), t.borrowed.toFixed(2), (lent.get(t.team) ?? 0).toFixed(2), t.vcpu.toFixed(1), t.neuron.toFixed(1), money(t.cost, t.priced), money(t.idleShare, t.shared)]);
+  const sum = (pick: (i: ReportData['idle'][number]) => number) => data.idle.reduce((a, i) => a + pick(i), 0);
+  const idleCostKnown = data.idle.some((i) => i.costUsd !== null);
+  rows.push(['(idle capacity)', sum((i) => i.gpuHours).toFixed(2), '', '', sum((i) => i.vcpuHours).toFixed(1), sum((i) => i.neuronCoreHours).toFixed(1), money(sum((i) => i.costUsd ?? 0), idleCostKnown), '']);
   const header = ['team', 'GPU h own', 'GPU h borrowed', 'GPU h lent', 'vCPU h', 'NeuronCore h', 'cost', 'idle share'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const fmt = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');

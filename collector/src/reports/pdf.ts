@@ -34,6 +34,7 @@ import {
   summaryColumns,
 } from './format.js';
 import type { MissingPeriod, ReportData } from './report-data.js';
+import { emptyTotal, teamTotals, type TeamTotal } from './team-totals.js';
 
 type Doc = PDFKit.PDFDocument;
 
@@ -313,38 +314,6 @@ function drawTable<R>(doc: Doc, cols: Column<R>[], rows: R[], y: number, opts: T
 
 // --- Page 1: figures and charts ---------------------------------------------------------------
 
-interface TeamTotal {
-  team: string;
-  own: number;
-  borrowed: number;
-  vcpu: number;
-  neuron: number;
-  cost: number;
-  /** Some of its hours have a price. */
-  priced: boolean;
-  idleShare: number;
-  shared: boolean;
-  /** The "Other (n teams)" entry. */
-  other?: boolean;
-  /** Per day (index into the report's days). */
-  days: Array<{ own: number; borrowed: number }>;
-}
-
-const teamLabel = (team: string): string => (team === '' ? '(no team)' : team);
-
-const emptyTotal = (team: string, days: number): TeamTotal => ({
-  team,
-  own: 0,
-  borrowed: 0,
-  vcpu: 0,
-  neuron: 0,
-  cost: 0,
-  priced: false,
-  idleShare: 0,
-  shared: false,
-  days: Array.from({ length: days }, () => ({ own: 0, borrowed: 0 })),
-});
-
 function addTotal(into: TeamTotal, t: TeamTotal): void {
   into.own += t.own;
   into.borrowed += t.borrowed;
@@ -361,38 +330,6 @@ function addTotal(into: TeamTotal, t: TeamTotal): void {
       o.borrowed += d.borrowed;
     }
   });
-}
-
-/** Per team over the report: hours, cost and idle cost share from `teamDays`. */
-function teamTotals(data: ReportData, days: string[]): TeamTotal[] {
-  const index = new Map(days.map((d, i) => [d, i]));
-  const byTeam = new Map<string, TeamTotal>();
-  const get = (team: string): TeamTotal => {
-    let t = byTeam.get(team);
-    if (!t) byTeam.set(team, (t = emptyTotal(teamLabel(team), days.length)));
-    return t;
-  };
-  for (const td of data.teamDays) {
-    const t = get(td.team);
-    t.own += td.ownGpuHours;
-    t.borrowed += td.borrowedGpuHours;
-    t.vcpu += td.vcpuHours;
-    t.neuron += td.neuronCoreHours;
-    if (td.costUsd !== null) {
-      t.cost += td.costUsd;
-      t.priced = true;
-    }
-    if (td.idleShareUsd !== null) {
-      t.idleShare += td.idleShareUsd;
-      t.shared = true;
-    }
-    const day = t.days[index.get(td.reportDate) ?? -1];
-    if (day) {
-      day.own += td.ownGpuHours;
-      day.borrowed += td.borrowedGpuHours;
-    }
-  }
-  return [...byTeam.values()];
 }
 
 /** The `max` largest by `key`, and the others added up into one "Other (n teams)" entry. */
