@@ -103,7 +103,7 @@ export function parseDuration(value: string, option: string): number {
 const SIZE = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|K|M|G|T)?$/;
 const SIZE_UNITS: Record<string, number> = { '': 1, K: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
 
-export function parseSize(value: string, option: string): number {
+function parseSize(value: string, option: string): number {
   const m = SIZE.exec(value.trim());
   if (!m) throw new ConfigError(`--${option}: invalid size ${JSON.stringify(value)} (use e.g. 512Mi, 1Gi)`);
   const bytes = Math.floor(Number(m[1]) * (SIZE_UNITS[m[2] ?? ''] ?? 1));

@@ -9,7 +9,7 @@
  *   leading, so every hour partition is self-contained.
  * - A heartbeat at every flush; snapshot heartbeats say a full snapshot carries their timestamp.
  */
-import { RAW_TABLES, hourStart, rawPartitionPath, HOUR_MS, type RawTableName } from '@hyperpod-usage/model';
+import { RAW_TABLES, rawPartitionPath, HOUR_MS, type RawTableName } from '@hyperpod-usage/model';
 import type { Clock } from './clock.js';
 import type { Logger } from './log.js';
 import type { Pod, Workload } from './kube/objects.js';
@@ -28,7 +28,7 @@ import { encodeParquet } from './sink/parquet.js';
 import { SpoolFullError } from './sink/spool.js';
 
 /** Finished workloads and pods stay in snapshots this long, so short tasks survive a failover. */
-export const RECENTLY_FINISHED_MS = 2 * HOUR_MS;
+const RECENTLY_FINISHED_MS = 2 * HOUR_MS;
 /** A transition time further ahead of our clock than this is clock skew, not a real time. */
 const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
@@ -280,7 +280,7 @@ function buildRows(typed: TypedObject, ctx: RowContext): Row[] {
 }
 
 /** The transitions Kubernetes states for an object, as (what, when) pairs. */
-export function statedTransitions(typed: TypedObject): Array<[string, number | null]> {
+function statedTransitions(typed: TypedObject): Array<[string, number | null]> {
   const out: Array<[string, number | null]> = [['deleted', typed.object.meta.deletionMs]];
   switch (typed.kind) {
     case 'Workload':
@@ -313,7 +313,7 @@ function stillRelevant(finishedAt: number | null, at: number): boolean {
 const VOLATILE_COLUMNS = new Set(['timestamp', 'resource_version', 'observed_at', 'record_kind', 'writer_id']);
 
 /** Hash of the recorded content, without the fields that change every time. */
-export function signatureOf(rows: readonly Row[]): number {
+function signatureOf(rows: readonly Row[]): number {
   return hashText(
     JSON.stringify(rows, (key, value: unknown) => (VOLATILE_COLUMNS.has(key) ? undefined : typeof value === 'bigint' ? value.toString() : value)),
   );
@@ -331,9 +331,4 @@ function hashText(text: string): number {
   h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
   return 4294967296 * (2097151 & h2) + (h1 >>> 0);
-}
-
-/** Next hour boundary strictly after `t`. */
-export function nextHour(t: number): number {
-  return hourStart(t) + HOUR_MS;
 }

@@ -51,8 +51,3 @@ export function resourceKeyOf(kubernetesName: string): ResourceKey | undefined {
   return byKubernetesName.get(kubernetesName);
 }
 
-export function resourceSpec(key: ResourceKey): ResourceSpec {
-  const spec = RESOURCES.find((r) => r.key === key);
-  if (!spec) throw new Error(`unknown resource ${key}`);
-  return spec;
-}

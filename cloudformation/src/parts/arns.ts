@@ -25,7 +25,7 @@ export const s3Url = (path: string): Json => sub(`s3://${subVar(RESOURCE.bucket)
 export const workGroupArn: Json = sub(`${serviceArnPrefix('athena')}:workgroup/${subVar(RESOURCE.workGroup)}`);
 
 /** The account's Glue catalog as Athena names it. */
-export const AWS_DATA_CATALOG = 'AwsDataCatalog';
+const AWS_DATA_CATALOG = 'AwsDataCatalog';
 export const dataCatalogArn: Json = sub(`${serviceArnPrefix('athena')}:datacatalog/${AWS_DATA_CATALOG}`);
 
 /** Glue read grants need the catalog, the database and the tables. */

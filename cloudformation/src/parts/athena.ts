@@ -8,7 +8,7 @@ import { s3Url } from './arns.js';
 import { ATHENA_RESULTS_FOLDER } from './layout.js';
 import { CONDITION, PARAM } from './names.js';
 
-export const ATHENA_ENGINE_VERSION = 'Athena engine version 3';
+const ATHENA_ENGINE_VERSION = 'Athena engine version 3';
 
 export const workGroup: Resource = {
   Type: 'AWS::Athena::WorkGroup',

@@ -9,7 +9,7 @@ import { CATALOG_TABLES, type CatalogTable } from './layout.js';
 import { PARAM, RESOURCE, tableLogicalId } from './names.js';
 
 /** Years the projection enumerates; data outside them is silently invisible, so the range is generous. */
-export const PROJECTED_YEARS = '2024,2099';
+const PROJECTED_YEARS = '2024,2099';
 
 const PARQUET = {
   InputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
@@ -24,7 +24,7 @@ const PARQUET = {
 const MAX_COMMENT_LENGTH = 255;
 
 /** The model's column types are Glue/Hive type names; the switch makes a new model type a compile error here. */
-export function glueType(type: ColumnType): string {
+function glueType(type: ColumnType): string {
   switch (type) {
     case 'string':
     case 'double':

@@ -25,12 +25,12 @@ export interface CatalogTable {
 export const RAW_FOLDER = 'raw';
 export const ATHENA_RESULTS_FOLDER = 'athena-results';
 
-export const RAW_CATALOG_TABLES: readonly CatalogTable[] = RAW_TABLE_NAMES.map((name) => {
+const RAW_CATALOG_TABLES: readonly CatalogTable[] = RAW_TABLE_NAMES.map((name) => {
   const table = RAW_TABLES[name];
   return { ...table, location: `${RAW_FOLDER}/${name}`, kind: 'raw' };
 });
 
-export const ROLLUP_CATALOG_TABLES: readonly CatalogTable[] = ROLLUP_TABLE_NAMES.map((name) => {
+const ROLLUP_CATALOG_TABLES: readonly CatalogTable[] = ROLLUP_TABLE_NAMES.map((name) => {
   const table = ROLLUP_TABLES[name];
   return { ...table, kind: 'rollup' };
 });

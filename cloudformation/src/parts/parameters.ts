@@ -7,9 +7,9 @@ import { CONDITION, PARAM } from './names.js';
 import { AGGREGATE_FOLDERS, ATHENA_RESULTS_FOLDER, RAW_FOLDER } from './layout.js';
 
 /** Athena's workgroup cutoff is int64 in the schema, but CloudFormation handles only int32 today. */
-export const MAX_BYTES_SCANNED_CUTOFF = 2_147_483_647;
+const MAX_BYTES_SCANNED_CUTOFF = 2_147_483_647;
 /** Athena's own floor for a per-query cutoff (10 MB). */
-export const MIN_BYTES_SCANNED_CUTOFF = 10_000_000;
+const MIN_BYTES_SCANNED_CUTOFF = 10_000_000;
 
 /** One HyperPod cluster name as the model's CLUSTER_NAME_PATTERN accepts it (a test keeps them equal). */
 const clusterName = '[A-Za-z0-9][A-Za-z0-9._-]{0,62}';

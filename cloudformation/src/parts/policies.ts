@@ -29,7 +29,7 @@ export function policyDocument(statements: Json[]): Json {
 }
 
 /** A statement that exists only when the stack uses a customer managed KMS key. */
-export function onlyWithKmsKey(statement: Json): Json {
+function onlyWithKmsKey(statement: Json): Json {
   return ifCondition(CONDITION.useKmsKey, statement, NO_VALUE);
 }
 

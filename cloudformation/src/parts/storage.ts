@@ -9,11 +9,11 @@ import { ATHENA_RESULTS_FOLDER, EXPIRING_FOLDERS } from './layout.js';
 import { CONDITION, PARAM, RESOURCE } from './names.js';
 
 /** Old object versions (overwritten or deleted by a re-run aggregation) are kept this long. */
-export const NONCURRENT_VERSION_DAYS = 7;
+const NONCURRENT_VERSION_DAYS = 7;
 /** Athena result files are only read right after the query. */
-export const ATHENA_RESULTS_DAYS = 7;
+const ATHENA_RESULTS_DAYS = 7;
 /** Uploads take seconds (collector) to minutes (Athena UNLOAD); anything older was abandoned. */
-export const ABORT_MULTIPART_DAYS = 1;
+const ABORT_MULTIPART_DAYS = 1;
 
 const encryptionRule: Json = ifCondition(
   CONDITION.useKmsKey,

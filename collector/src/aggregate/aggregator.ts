@@ -39,7 +39,7 @@ export interface AggregateResult {
 const DAILY_TABLES = ROLLUP_TABLE_NAMES.filter((t): t is Exclude<RollupTableName, 'prices'> => t !== 'prices');
 
 /** Clusters that sent heartbeats on the days; names that could not be a cluster are skipped, loudly. */
-export async function discoverClusters(options: Pick<AggregateOptions, 'writer' | 'relations' | 'days' | 'log'>): Promise<string[]> {
+async function discoverClusters(options: Pick<AggregateOptions, 'writer' | 'relations' | 'days' | 'log'>): Promise<string[]> {
   if (options.days.length === 0) return [];
   const first = Math.min(...options.days);
   const last = Math.max(...options.days) + DAY_MS;

@@ -26,7 +26,7 @@ export interface RollupWriter {
 }
 
 /** `rollups/team_hourly/year=2025/month=04/day=16/cluster=demo` (no trailing slash). */
-export function partitionPath(partition: RollupPartition): string {
+function partitionPath(partition: RollupPartition): string {
   const table = ROLLUP_TABLES[partition.table];
   if (table.partitionKeys.length === 0) return table.location;
   if (partition.day === undefined || partition.cluster === undefined) throw new Error(`${partition.table} needs a day and a cluster`);

@@ -12,7 +12,7 @@ import { createLogger, type Logger } from '../log.js';
 export { COLLECT_USAGE };
 
 /** In-cluster credentials when running in a pod, else the kubeconfig file (or $KUBECONFIG, ~/.kube/config). */
-export function loadKubeConfig(path: string | undefined): KubeConfig {
+function loadKubeConfig(path: string | undefined): KubeConfig {
   const kubeConfig = new KubeConfig();
   if (path) kubeConfig.loadFromFile(path);
   else if (process.env.KUBERNETES_SERVICE_HOST) kubeConfig.loadFromCluster();
@@ -21,7 +21,7 @@ export function loadKubeConfig(path: string | undefined): KubeConfig {
   return kubeConfig;
 }
 
-export function leaseLeadership(config: CollectorConfig, kubeConfig: KubeConfig, log: Logger): LeadershipFactory {
+function leaseLeadership(config: CollectorConfig, kubeConfig: KubeConfig, log: Logger): LeadershipFactory {
   if (!config.leaderElect) return alwaysLeader;
   return (callbacks) => {
     const elector = new LeaderElector({

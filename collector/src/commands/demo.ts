@@ -21,7 +21,7 @@ import type { Scenario } from '../simulator/scenario.js';
 import { runSimulation } from '../simulator/simulation.js';
 
 /** The walkthrough (hand-checked answers) and a generated cluster with six teams. */
-export const DEMO_SCENARIOS = ['task-governance-walkthrough', 'demo-small'];
+const DEMO_SCENARIOS = ['task-governance-walkthrough', 'demo-small'];
 
 export const DEMO_USAGE = `Usage: hpu demo [--out DIR]
   Plays ${DEMO_SCENARIOS.join(' and ')} through a test Kubernetes API server and a real
@@ -32,7 +32,7 @@ export const DEMO_USAGE = `Usage: hpu demo [--out DIR]
 const dayOf = (t: number): string => new Date(t).toISOString().slice(0, 10);
 
 /** Per team over the report: own and borrowed GPU-hours, lent, vCPU and NeuronCore hours, cost. */
-export function teamTable(data: ReportData): string {
+function teamTable(data: ReportData): string {
   const lent = new Map<string, number>();
   for (const l of data.lent) lent.set(teamLabel(l.team), (lent.get(teamLabel(l.team)) ?? 0) + l.gpuHours);
   const money = (v: number, known: boolean) => (known ? `$${v.toFixed(2)}` : 'n/a');

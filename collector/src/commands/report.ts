@@ -31,7 +31,7 @@ ${ENGINE_USAGE}
 
 const DATE = /^\d{4}-\d\d-\d\d$/;
 
-export function reportRequest(values: Record<string, string | undefined>, now: Date): ReportRequest {
+function reportRequest(values: Record<string, string | undefined>, now: Date): ReportRequest {
   for (const flag of ['start-date', 'end-date', 'type', 'format', 'cluster-name', 'output-report-location']) {
     if (!values[flag]) throw new ConfigError(`--${flag} is required`);
   }

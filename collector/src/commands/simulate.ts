@@ -32,7 +32,7 @@ export interface TeamCapture {
 }
 
 /** Resource-hours per team in the records under `dataDir`, over [start, end). */
-export async function capturedPerTeam(dataDir: string, start: number, end: number): Promise<TeamCapture[]> {
+async function capturedPerTeam(dataDir: string, start: number, end: number): Promise<TeamCapture[]> {
   const engine = await DuckDbEngine.open(dataDir);
   try {
     const relations = { workload: 'workload', pod: 'pod', node: 'node', clusterqueue: 'clusterqueue', heartdub: 'heartdub' };
@@ -54,7 +54,7 @@ SELECT team, sum(gpu * hours) AS gpu, sum(cpu * hours) AS cpu, sum(memory_gib * 
   }
 }
 
-export function formatCaptureTable(rows: readonly TeamCapture[]): string {
+function formatCaptureTable(rows: readonly TeamCapture[]): string {
   const header = ['team', 'GPU h', 'vCPU h', 'memory GiB h', 'Neuron dev h', 'tasks'];
   const body = rows.map((r) => [
     r.team || '(no team)',

@@ -449,7 +449,7 @@ function baseType(type: string | undefined): string {
  * How to turn one column's VarCharValue into a cell. Types not listed (arrays, maps, rows,
  * varbinary, time, interval, uuid, ...) stay as Athena's text.
  */
-export function converterFor(type: string | undefined, column: string, queryExecutionId: string): (value: string) => Cell {
+function converterFor(type: string | undefined, column: string, queryExecutionId: string): (value: string) => Cell {
   const base = baseType(type);
   const bad = (value: string, what: string): Error =>
     new Error(

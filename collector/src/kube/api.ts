@@ -44,7 +44,7 @@ export function watchedKinds(kueueVersion: KueueVersion): WatchedKind[] {
   ];
 }
 
-export class KubeHttpError extends Error {
+class KubeHttpError extends Error {
   constructor(
     readonly statusCode: number,
     message: string,
@@ -54,7 +54,7 @@ export class KubeHttpError extends Error {
 }
 
 /** GET a JSON document from the API server with the KubeConfig's credentials. */
-export async function kubeGetJson<T = unknown>(kubeConfig: KubeConfig, path: string, signal?: AbortSignal): Promise<T> {
+async function kubeGetJson<T = unknown>(kubeConfig: KubeConfig, path: string, signal?: AbortSignal): Promise<T> {
   const cluster = kubeConfig.getCurrentCluster();
   if (!cluster) throw new Error('kubeconfig has no current cluster');
   const ctx = new RequestContext(cluster.server + path, HttpMethod.GET);

@@ -69,7 +69,7 @@ function asStringMap(v: unknown): Record<string, string> {
 }
 
 /** RFC 3339 time to epoch ms; null when absent, a problem noted when unreadable. */
-export function readTime(v: unknown, what: string, problems: Problems): number | null {
+function readTime(v: unknown, what: string, problems: Problems): number | null {
   if (v === undefined || v === null || v === '') return null;
   if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : v.getTime();
   const ms = typeof v === 'string' ? Date.parse(v) : NaN;
@@ -80,7 +80,7 @@ export function readTime(v: unknown, what: string, problems: Problems): number |
   return ms;
 }
 
-export function readMeta(obj: unknown, kind: string): Meta {
+function readMeta(obj: unknown, kind: string): Meta {
   const m = asObject(asObject(obj).metadata);
   const name = asString(m.name);
   const uid = asString(m.uid);
@@ -130,7 +130,7 @@ function readConditions(v: unknown, problems: Problems): Map<string, Condition> 
 }
 
 /** Reads a ResourceList; unreadable quantities are skipped and noted. */
-export function readAmounts(v: unknown, what: string, problems: Problems): Amounts {
+function readAmounts(v: unknown, what: string, problems: Problems): Amounts {
   const out: Amounts = new Map();
   for (const [name, q] of Object.entries(asObject(v))) {
     try {
@@ -143,7 +143,7 @@ export function readAmounts(v: unknown, what: string, problems: Problems): Amoun
   return out;
 }
 
-export function addAmounts(target: Amounts, source: Amounts, times = 1n): Amounts {
+function addAmounts(target: Amounts, source: Amounts, times = 1n): Amounts {
   for (const [k, v] of source) target.set(k, (target.get(k) ?? 0n) + v * times);
   return target;
 }

@@ -34,7 +34,7 @@ interface SplitAmounts {
 }
 
 /** Quantities by our resource keys, plus a JSON object of the rest. */
-export function splitAmounts(amounts: Amounts | undefined): SplitAmounts {
+function splitAmounts(amounts: Amounts | undefined): SplitAmounts {
   const known = Object.fromEntries(RESOURCE_KEYS.map((k) => [k, null])) as Record<ResourceKey, number | null>;
   const milli = new Map<ResourceKey, bigint>();
   const other: Record<string, number> = {};
@@ -130,7 +130,7 @@ function mergeOther(parts: Record<string, string | null>): string | null {
  * The condition that best describes a workload, as AWS's usage report spells it. Holding quota
  * wins over an eviction in progress: the quota is held until Kueue releases it.
  */
-export function workloadStatus(wl: Workload, deleted: boolean): string {
+function workloadStatus(wl: Workload, deleted: boolean): string {
   if (deleted) return 'Deleted';
   const finished = wl.conditions.get('Finished');
   if (finished?.status === 'True') return finished.reason === 'Failed' ? 'Failed' : 'Finished-True';
@@ -139,7 +139,7 @@ export function workloadStatus(wl: Workload, deleted: boolean): string {
 }
 
 /** True while the workload holds quota. */
-export function holdsQuota(wl: Workload, deleted: boolean): boolean {
+function holdsQuota(wl: Workload, deleted: boolean): boolean {
   return (
     !deleted && wl.conditions.get('QuotaReserved')?.status === 'True' && wl.conditions.get('Finished')?.status !== 'True'
   );
@@ -154,7 +154,7 @@ interface FlavorShare {
  * Splits an admitted workload by flavor. Each pod set assignment maps resources to flavors; a
  * resource without a mapping goes to the pod set's only flavor when it has exactly one.
  */
-export function sharesByFlavor(wl: Workload): Map<string, FlavorShare> {
+function sharesByFlavor(wl: Workload): Map<string, FlavorShare> {
   const shares = new Map<string, FlavorShare>();
   for (const psa of wl.assignments) {
     const distinct = [...new Set(Object.values(psa.flavors))];

@@ -39,7 +39,7 @@ interface Hours {
 }
 
 /** Cost of hours on an instance type at its unit price; null without a price. */
-export function costOf(prices: ReadonlyMap<string, PriceUsed>, instanceType: string, hours: Hours): number | null {
+function costOf(prices: ReadonlyMap<string, PriceUsed>, instanceType: string, hours: Hours): number | null {
   const price = prices.get(instanceType);
   if (!price) return null;
   switch (price.unitResource) {

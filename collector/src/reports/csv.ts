@@ -32,7 +32,7 @@ import {
 } from './format.js';
 import type { ReportData } from './report-data.js';
 
-export const CSV_EOL = '\r\n';
+const CSV_EOL = '\r\n';
 
 /**
  * Characters that make a spreadsheet read a cell as a formula (OWASP, "CSV Injection"): `=`, `+`,
@@ -52,7 +52,7 @@ export function neutralise(text: string): string {
 }
 
 /** One field as RFC 4180 says: in double quotes, with quotes doubled, when it holds `,` `"` CR or LF. */
-export function quote(field: string): string {
+function quote(field: string): string {
   return /[",\r\n]/.test(field) ? `"${field.replace(/"/g, '""')}"` : field;
 }
 

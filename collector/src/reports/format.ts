@@ -119,7 +119,7 @@ const BORROW_H = ['Borrowed', 'utilization', '(hours)'];
 const COUNT_H = ['Total', 'utilization', '(count)'];
 
 export const hasCost = (data: ReportData): boolean => data.prices.length > 0;
-export const hasIdleShare = (data: ReportData): boolean => data.idleSharing !== 'none';
+const hasIdleShare = (data: ReportData): boolean => data.idleSharing !== 'none';
 
 function costColumns<R extends { costUsd: number | null }>(data: ReportData): Column<R>[] {
   if (!hasCost(data)) return [];
@@ -185,7 +185,7 @@ export function detailedColumns(data: ReportData): Column<DetailedRow>[] {
  * period that runs to midnight ends "00:00:00", before it started. A full timestamp is never
  * ambiguous, keeps one format in the column (spreadsheets read it as a date-time) and sorts.
  */
-export function periodTime(ms: number): string {
+function periodTime(ms: number): string {
   return dateTime(ms);
 }
 

@@ -65,8 +65,8 @@ const COLOR = {
 };
 
 /** Teams shown one by one in the charts; the rest are added up as "Other". */
-export const MAX_TEAMS_PER_DAY_CHART = 10;
-export const MAX_TEAMS_BAR_CHART = 15;
+const MAX_TEAMS_PER_DAY_CHART = 10;
+const MAX_TEAMS_BAR_CHART = 15;
 /** Missing periods listed in the header; the rest go to a section at the end. */
 const MAX_MISSING_IN_HEADER = 8;
 
@@ -343,7 +343,7 @@ function topAndOther(teams: TeamTotal[], key: (t: TeamTotal) => number, max: num
 }
 
 /** A round number at least `x` (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 times a power of ten), for axis scales. */
-export function niceCeil(x: number): number {
+function niceCeil(x: number): number {
   if (!(x > 0)) return 1;
   const p = 10 ** Math.floor(Math.log10(x));
   for (const m of [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (m * p >= x * (1 - 1e-12)) return m * p;

@@ -75,7 +75,7 @@ export const KUEUE_V1BETA1 = kueueTypes('v1beta1');
 export const KUEUE_V1BETA2 = kueueTypes('v1beta2');
 export const KUEUE: Readonly<Record<KueueVersion, KueueTypes>> = { v1beta1: KUEUE_V1BETA1, v1beta2: KUEUE_V1BETA2 };
 
-export const BUILTIN_TYPES: readonly ResourceType[] = Object.freeze([
+const BUILTIN_TYPES: readonly ResourceType[] = Object.freeze([
   PODS,
   NODES,
   NAMESPACES,
@@ -85,7 +85,7 @@ export const BUILTIN_TYPES: readonly ResourceType[] = Object.freeze([
 ]);
 
 /** `v1` for core, `group/version` otherwise. */
-export function apiVersionOf(type: ResourceType): string {
+function apiVersionOf(type: ResourceType): string {
   return type.group ? `${type.group}/${type.version}` : type.version;
 }
 

@@ -9,7 +9,7 @@ import { BUILTIN_GENERATED, generateBuiltinScenario, isBuiltinGenerated } from '
 import { loadScenario, ScenarioError, type Scenario } from './scenario.js';
 
 /** collector/scenarios, next to src/ and dist/. */
-export const SCENARIO_DIR = fileURLToPath(new URL('../../scenarios', import.meta.url));
+const SCENARIO_DIR = fileURLToPath(new URL('../../scenarios', import.meta.url));
 
 /** Scenarios written by hand, in collector/scenarios. */
 export function builtinScenarioNames(): string[] {

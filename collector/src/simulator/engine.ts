@@ -16,7 +16,7 @@ import { ScenarioError, type PlainPodSpec, type Scenario, type TeamSpec, type Wo
 type Json = Record<string, unknown>;
 type Amounts = Map<string, bigint>;
 
-export const CLUSTER_NAME_LABEL = 'sagemaker.amazonaws.com/cluster-name';
+const CLUSTER_NAME_LABEL = 'sagemaker.amazonaws.com/cluster-name';
 const INSTANCE_TYPE_LABEL = 'node.kubernetes.io/instance-type';
 const HEALTH_LABEL = 'sagemaker.amazonaws.com/node-health-status';
 
@@ -83,7 +83,7 @@ interface Action {
 }
 
 /** Deterministic UUID-shaped id, so runs of one scenario produce identical objects. */
-export function stableUid(...parts: string[]): string {
+function stableUid(...parts: string[]): string {
   const h = createHash('sha1').update(parts.join('\u0000')).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
@@ -91,7 +91,7 @@ export function stableUid(...parts: string[]): string {
 const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /** Milli-units as a Kubernetes quantity string. */
-export function formatQuantity(milli: bigint): string {
+function formatQuantity(milli: bigint): string {
   return milli % 1000n === 0n ? String(milli / 1000n) : `${milli}m`;
 }
 
@@ -839,7 +839,7 @@ export function clusterQueueOf(team: TeamSpec): string {
   return `hyperpod-ns-${team.name}-clusterqueue`;
 }
 
-export function localQueueOf(team: TeamSpec): string {
+function localQueueOf(team: TeamSpec): string {
   return `hyperpod-ns-${team.name}-localqueue`;
 }
 

@@ -100,7 +100,7 @@ export interface GeneratorOptions {
   deleteAfterFinishMs?: number;
 }
 
-export const DEFAULT_INSTANCE_MIX: Readonly<Record<string, number>> = Object.freeze({
+const DEFAULT_INSTANCE_MIX: Readonly<Record<string, number>> = Object.freeze({
   'ml.p5.48xlarge': 0.2,
   'ml.p4d.24xlarge': 0.2,
   'ml.g5.12xlarge': 0.25,
@@ -108,7 +108,7 @@ export const DEFAULT_INSTANCE_MIX: Readonly<Record<string, number>> = Object.fre
   'ml.trn1.32xlarge': 0.1,
 });
 
-export const DEFAULT_PRIORITY_CLASSES: readonly GeneratedPriorityClass[] = Object.freeze([
+const DEFAULT_PRIORITY_CLASSES: readonly GeneratedPriorityClass[] = Object.freeze([
   { name: 'inference-priority', value: 1000, profile: 'inference', share: 0.15, durationFactor: 4 },
   { name: 'training-priority', value: 500, profile: 'training', share: 0.45, durationFactor: 1.5 },
   { name: 'experimentation-priority', value: 100, profile: 'experimentation', share: 0.4, durationFactor: 0.5 },

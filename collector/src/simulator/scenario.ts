@@ -165,7 +165,7 @@ function requests(v: unknown, r: Reader): Record<string, string> {
   return out;
 }
 
-export function parseTime(v: unknown, start: number, r: Reader): number {
+function parseTime(v: unknown, start: number, r: Reader): number {
   if (v instanceof Date) return v.getTime();
   const s = str(v, r);
   const offset = OFFSET.exec(s);
@@ -239,7 +239,7 @@ function sortedByTime<T extends { at: number }>(events: T[], r: Reader, start: n
 }
 
 /** Validates a parsed scenario document; every error names the offending path. */
-export function parseScenario(doc: unknown, source = 'scenario'): Scenario {
+function parseScenario(doc: unknown, source = 'scenario'): Scenario {
   const root = new Reader(source);
   const d = object(doc, root);
   const start = parseTime(d.start, 0, root.at('start'));

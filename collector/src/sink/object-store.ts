@@ -36,11 +36,7 @@ export function parseStorageUrl(url: string): StorageLocation {
   return { kind: 'local', directory: resolve(url.startsWith('file://') ? fileURLToPath(url) : url) };
 }
 
-export function storageUrlOf(location: StorageLocation): string {
-  return location.kind === 's3' ? `s3://${location.bucket}/${location.prefix}` : location.directory;
-}
-
-export class LocalObjectStore implements ObjectStore {
+class LocalObjectStore implements ObjectStore {
   readonly description: string;
 
   constructor(private readonly directory: string) {
@@ -67,7 +63,7 @@ export interface S3StoreOptions {
   clientConfig?: S3ClientConfig;
 }
 
-export class S3ObjectStore implements ObjectStore {
+class S3ObjectStore implements ObjectStore {
   readonly description: string;
   readonly client: S3Client;
 

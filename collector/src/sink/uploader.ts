@@ -9,7 +9,7 @@ import type { Logger } from '../log.js';
 import type { ObjectStore } from './object-store.js';
 import type { Spool } from './spool.js';
 
-export const PARQUET_CONTENT_TYPE = 'application/vnd.apache.parquet';
+const PARQUET_CONTENT_TYPE = 'application/vnd.apache.parquet';
 
 export interface UploadObserver {
   uploaded(key: string, bytes: number): void;
