@@ -38,6 +38,8 @@ export class CollectorMetrics {
     private readonly cluster: string,
     private readonly state: ClusterState,
   ) {
+    // One Prometheus (or AMP workspace) often scrapes the collectors of several clusters.
+    this.registry.setDefaultLabels({ cluster });
     this.quotaGauges();
   }
 

@@ -81,9 +81,9 @@ describe('collector metrics and health', () => {
   });
 
   it('exports its own health', () => {
-    assert.equal(sample(metrics, 'hyperpod_usage_collector_leader', {}), 1);
+    assert.equal(sample(metrics, 'hyperpod_usage_collector_leader', { cluster: 'metrics' }), 1);
     assert.ok((sample(metrics, 'hyperpod_usage_collector_events_total', { kind: 'Workload', type: 'add' }) ?? 0) >= 1);
-    assert.match(metrics, /^hyperpod_usage_collector_spool_bytes \d+/m);
+    assert.match(metrics, /^hyperpod_usage_collector_spool_bytes\{cluster="metrics"\} \d+/m);
   });
 
   it('is valid Prometheus exposition (promtool check metrics)', (t) => {

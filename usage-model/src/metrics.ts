@@ -30,7 +30,7 @@ export const QUOTA_METRICS = {
   workloads: gauge('hyperpod_usage_workloads', 'Workloads per ClusterQueue by state (admitted, pending).', ['cluster', 'team', 'cluster_queue', 'state']),
 } as const;
 
-/** Health of the collector itself. */
+/** Health of the collector itself; each series also carries `cluster` (a default label of the registry). */
 export const COLLECTOR_METRICS = {
   events: counter('hyperpod_usage_collector_events_total', 'Watch events handled.', ['kind', 'type']),
   watchRestarts: counter('hyperpod_usage_collector_watch_restarts_total', 'Watches restarted after an error.', ['kind']),
