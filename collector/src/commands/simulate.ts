@@ -20,6 +20,8 @@ export const SIMULATE_USAGE = `Usage: hpu simulate [options]
   --cluster-name NAME    cluster name in the records (default demo)
   --speed N              simulated seconds per real second (default 3600)
   --flush-interval D     collector flush interval in simulated time (default 60s)
+  --metrics-port N       serve the collector's /metrics on this port while playing (default: none)
+  --metrics-address A    address for --metrics-port (default 127.0.0.1)
   --log-level LEVEL      debug, info, warn, error (default warn)`;
 
 export interface TeamCapture {
@@ -79,6 +81,8 @@ export async function simulate(args: readonly string[]): Promise<void> {
       speed: { type: 'string', default: '3600' },
       'flush-interval': { type: 'string', default: '60s' },
       'log-level': { type: 'string', default: 'warn' },
+      'metrics-port': { type: 'string' },
+      'metrics-address': { type: 'string', default: '127.0.0.1' },
     },
     strict: true,
   });
@@ -90,11 +94,17 @@ export async function simulate(args: readonly string[]): Promise<void> {
   const log = createLogger({ level: level as 'debug' | 'info' | 'warn' | 'error' });
   const storage = parseStorageUrl(resolve(values.out));
   if (storage.kind !== 'local') throw new ConfigError('--out must be a local directory');
+  const metricsPort = values['metrics-port'] === undefined ? undefined : Number(values['metrics-port']);
+  if (metricsPort !== undefined && !(Number.isInteger(metricsPort) && metricsPort > 0 && metricsPort < 65536)) {
+    throw new ConfigError(`--metrics-port: expected a port number, got ${JSON.stringify(values['metrics-port'])}`);
+  }
+  const metrics = metricsPort === undefined ? {} : { metricsAddress: values['metrics-address'], metricsPort };
   const names = values.scenario?.length ? values.scenario : builtinScenarioNames();
   for (const name of names) {
     const scenario = resolveScenario(name);
     console.log(`Playing ${scenario.name} (${new Date(scenario.start).toISOString()} to ${new Date(scenario.end).toISOString()}) at ${speed}x ...`);
-    const result = await runSimulation({ scenario, clusterName, storage, speed, flushIntervalMs: parseDuration(values['flush-interval'], 'flush-interval'), log });
+    if (metricsPort !== undefined) console.log(`  collector metrics at http://${values['metrics-address']}:${metricsPort}/metrics`);
+    const result = await runSimulation({ scenario, clusterName, storage, speed, flushIntervalMs: parseDuration(values['flush-interval'], 'flush-interval'), log, ...metrics });
     console.log(`  ${result.recordsWritten} records written to ${storage.directory} in ${result.realSeconds.toFixed(1)} s`);
     console.log(formatCaptureTable(await capturedPerTeam(storage.directory, scenario.start, scenario.end)));
   }

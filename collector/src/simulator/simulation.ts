@@ -29,6 +29,9 @@ export interface SimulationOptions {
   s3ClientConfig?: S3ClientConfig;
   s3Endpoint?: string;
   leadership?: LeadershipFactory;
+  /** Where the collector serves /metrics; default a random port on the loopback interface. */
+  metricsAddress?: string;
+  metricsPort?: number;
 }
 
 export interface SimulationResult {
@@ -60,8 +63,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         spoolDir,
         spoolMaxBytes: 1024 ** 3,
         teamMapping: options.teamMapping ?? DEFAULT_TEAM_MAPPING,
-        metricsAddress: '127.0.0.1',
-        metricsPort: 0,
+        metricsAddress: options.metricsAddress ?? '127.0.0.1',
+        metricsPort: options.metricsPort ?? 0,
         identity: 'simulated-collector',
         kueueVersion: 'auto',
       },
