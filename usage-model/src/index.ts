@@ -16,3 +16,4 @@ export * from './sql/cur.js';
 export * from './sql/relations.js';
 export * from './sql/report-queries.js';
 export * from './sql/neuron.js';
+export * from './collector-alerts.js';
