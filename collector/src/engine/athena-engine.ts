@@ -182,7 +182,7 @@ export function athenaClientConfig(region?: string): AthenaClientConfig {
     // also rate-limits this client after throttling responses.
     maxAttempts: 8,
     retryMode: 'adaptive',
-    requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: 30_000 }),
+    requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: 30_000, throwOnRequestTimeout: true }),
   };
 }
 

@@ -74,7 +74,8 @@ class S3ObjectStore implements ObjectStore {
       ...(options.endpoint ? { endpoint: options.endpoint } : {}),
       forcePathStyle: options.forcePathStyle ?? Boolean(options.endpoint),
       // Fail a stuck request quickly; the uploader retries with backoff and the spool keeps the data.
-      requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: 30_000 }),
+      // Without throwOnRequestTimeout the SDK only logs a warning and the request hangs on.
+      requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: 30_000, throwOnRequestTimeout: true }),
       maxAttempts: 2,
       ...options.clientConfig,
     });

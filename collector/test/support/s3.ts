@@ -44,7 +44,7 @@ export async function startS3(bucket: string): Promise<TestS3> {
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     // Short timeouts so a hanging endpoint costs a test a second, not thirty.
-    requestHandler: new NodeHttpHandler({ connectionTimeout: 500, requestTimeout: 1000 }),
+    requestHandler: new NodeHttpHandler({ connectionTimeout: 500, requestTimeout: 1000, throwOnRequestTimeout: true }),
   };
   const client = new S3Client({ ...clientConfig, endpoint });
   await client.send(new CreateBucketCommand({ Bucket: bucket }));
