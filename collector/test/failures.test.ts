@@ -187,14 +187,25 @@ describe('collector failure drills', { concurrency: false }, () => {
   });
 });
 
+/** Real time two collector processes get to start, sync and elect a leader. */
+const PROCESS_STARTUP_MS = 15_000;
+
+function leaseHolder(ctx: DrillContext): string | undefined {
+  const lease = ctx.server.get(LEASES, 'hyperpod-usage', 'hyperpod-usage-collector') as { spec?: { holderIdentity?: string } } | undefined;
+  return lease?.spec?.holderIdentity || undefined;
+}
+
 describe('leader failover between two collector processes', () => {
   it('the standby takes over when the leader dies; only the leader writes', async () => {
     const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
     const processes = new Map<string, ChildProcess>();
     const killedAt = at(scenario, 64);
+    let killed: string | undefined;
     const ctx = await runDrill({
       scenario,
       speed: SPEED,
+      // Two Node processes boot, sync and elect a leader before the scenario starts, even on a busy machine.
+      startupAllowanceMs: PROCESS_STARTUP_MS,
       start: async (c) => {
         const kubeconfig = join(c.root, 'kubeconfig.yaml');
         writeFileSync(
@@ -215,7 +226,17 @@ describe('leader failover between two collector processes', () => {
           );
           processes.set(name, child);
         }
+        // A replica takes the Lease only once its caches are synced, so from then on no event is missed.
+        while (!leaseHolder(c)) {
+          assert.ok(Date.now() < c.clock.realOrigin, 'no replica took the Lease before the scenario started');
+          await new Promise((r) => setTimeout(r, 50));
+        }
         return async () => {
+          // On a busy machine the standby may take over only after the scenario's end; its snapshot
+          // (the clock stands still at the end) then records what happened meanwhile.
+          const deadline = Date.now() + 30_000;
+          while ((!leaseHolder(c) || leaseHolder(c) === killed) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+          await new Promise((r) => setTimeout(r, 1000));
           for (const child of processes.values()) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
           await Promise.all(
             [...processes.values()].map((p) => (p.exitCode !== null || p.signalCode !== null ? undefined : new Promise((r) => p.once('exit', r)))),
@@ -226,10 +247,10 @@ describe('leader failover between two collector processes', () => {
         {
           at: killedAt,
           run: (c) => {
-            const lease = c.server.get(LEASES, 'hyperpod-usage', 'hyperpod-usage-collector') as { spec?: { holderIdentity?: string } } | undefined;
-            const leader = lease?.spec?.holderIdentity;
+            const leader = leaseHolder(c);
             assert.ok(leader && processes.has(leader), `a replica leads (lease holder: ${leader})`);
             processes.get(leader)?.kill('SIGKILL');
+            killed = leader;
           },
         },
       ],

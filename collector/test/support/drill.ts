@@ -38,6 +38,8 @@ export interface Drill {
   faults?: Fault[];
   /** Starts the collectors; returns how to stop them at the end. */
   start(ctx: DrillContext): Promise<() => Promise<void>>;
+  /** Real time from the drill's start until the scenario's start, for the collectors to sync. */
+  startupAllowanceMs?: number;
 }
 
 const STARTUP_ALLOWANCE_MS = 2500;
@@ -50,7 +52,7 @@ export async function runDrill(drill: Drill): Promise<DrillContext> {
   const ctx: DrillContext = {
     server,
     url,
-    clock: new ScaledClock(scenario.start, Date.now() + STARTUP_ALLOWANCE_MS, drill.speed, scenario.end),
+    clock: new ScaledClock(scenario.start, Date.now() + (drill.startupAllowanceMs ?? STARTUP_ALLOWANCE_MS), drill.speed, scenario.end),
     simulator: new ClusterSimulator(scenario, server, 'drill'),
     root,
     dataDir: join(root, 'data'),
