@@ -627,6 +627,8 @@ async function main(argv: string[]): Promise<void> {
       }
       simulator.applyUntil(runEnd);
       const clockEndedAt = Date.now();
+      // A pause of this process right at the end can skip the tick that asks; ask now instead.
+      if (!endRequested) scrapeLater((s) => void (windowEnd = s));
       await Promise.all(pending);
       if (scrapeError) throw scrapeError;
       checkChild();
@@ -730,7 +732,7 @@ async function main(argv: string[]): Promise<void> {
       out(`    per real second:                           ${(windowEvents / churnRealS).toFixed(0)} events/s`);
       out(`    per simulated hour:                        ${int(perHour(windowEvents))}  (${(perHour(windowEvents) / 3600).toFixed(1)} events/s in real time)`);
       out(
-        `  collector behind, 2 s before the clock stopped: ${int(Math.max(0, backlogNearEnd))} events; ` +
+        `  collector behind, ${secs(Math.max(0, runEnd - nearEnd.simMs) / 1000 / options.speed)} before the clock stopped: ${int(Math.max(0, backlogNearEnd))} events; ` +
           `${drainedAt ? `all handled ${secs(Math.max(0, drainedAt - clockEndedAt) / 1000)} after the clock stopped` : 'NOT all handled within 120 s'}`,
       );
       if (missedEvents > 0) out(`  NOTE: ${int(missedEvents)} changes never arrived as events (a narrower watch, or a stuck collector)`);
@@ -779,6 +781,7 @@ async function main(argv: string[]): Promise<void> {
       out(`  objects at the start: ${int(atStart.total)}; at the end: ${int(objectsAtEnd.total)} (${objectsAtEnd.parts})`);
       out(`  peak (summary): ${int(summary.workloads.peak)} workloads, ${int(summary.pods.peak)} pods, ${int(summary.nodes)} nodes`);
       out(`  graceful stop took ${secs(stopSeconds)}`);
+      out(`  this process (API test server with the whole watch history, simulator): peak RSS ${mib(process.resourceUsage().maxRSS * 1024)}`);
       if (slowScrapes) out(`  /metrics did not answer within 30 s ${slowScrapes} time${slowScrapes === 1 ? '' : 's'} (answered on retry)`);
       if (warnings.length) {
         out(`  collector warnings/errors: ${warnings.length}; first: ${JSON.stringify(warnings[0]).slice(0, 300)}`);
