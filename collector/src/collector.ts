@@ -175,7 +175,7 @@ export class Collector {
 
   private onEvent(kind: WatchedKindName, type: WatchEventType, obj: KubernetesObject, fromRelist: boolean): void {
     this.metrics.events.inc({ kind, type });
-    const typed = this.state.apply(kind, type, obj);
+    const typed = this.state.apply(kind, type, obj, fromRelist);
     if (typed && this.leading && this.live) this.recorder.recordChange(typed, type, fromRelist);
   }
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RAW_TABLES } from '@hyperpod-usage/model';
 import { ObjectError, podRequests, readClusterQueue, readPod, readWorkload } from '../src/kube/objects.js';
-import { pruneObject } from '../src/kube/prune.js';
+import { shrinkToCacheKeys } from '../src/kube/informers.js';
 import { clusterQueueRows, podRow, workloadRows, type RowContext } from '../src/records/rows.js';
 import { rowShapeErrors } from '../src/sink/parquet.js';
 import { ClusterState } from '../src/state/cluster-state.js';
@@ -111,6 +111,23 @@ describe('cluster state', () => {
     assert.deepEqual([...state.pods.keys()], ['p3']);
   });
 
+  it('takes the last kept state for a deletion a relist found, which carries only metadata keys', () => {
+    const state = new ClusterState(DEFAULT_TEAM_MAPPING, silentLogger);
+    state.apply('Node', 'add', { ...meta('n1', { labels: { 'node.kubernetes.io/instance-type': 'ml.g5.8xlarge' } }), status: { capacity: { cpu: '32' } } });
+    state.apply('Pod', 'add', { metadata: { name: 'p1', namespace: 'ns', uid: 'p1' }, spec: { nodeName: 'n1' } });
+    const stub = (name: string, uid: string, namespace = '') => ({ metadata: { name, namespace, uid, resourceVersion: '1' } });
+
+    const pod = state.apply('Pod', 'delete', stub('p1', 'p1', 'ns'), true);
+    assert.equal(pod?.kind === 'Pod' && pod.object.nodeName, 'n1');
+    assert.equal(state.pods.size, 0);
+    // A governed pod, an unknown one, or a node of another uid under the same name was never kept.
+    assert.equal(state.apply('Pod', 'delete', stub('gone', 'gone', 'ns'), true), null);
+    assert.equal(state.apply('Node', 'delete', stub('n1', 'other-uid'), true), null);
+    const node = state.apply('Node', 'delete', stub('n1', 'uid-n1'), true);
+    assert.equal(node?.kind === 'Node' && node.object.meta.labels['node.kubernetes.io/instance-type'], 'ml.g5.8xlarge');
+    assert.equal(state.nodes.size, 0);
+  });
+
   it('attributes objects to teams by HyperPod conventions', () => {
     const state = new ClusterState(DEFAULT_TEAM_MAPPING, silentLogger);
     state.apply('Namespace', 'add', { metadata: { name: 'hyperpod-ns-vision', uid: 'ns1', labels: { 'sagemaker.amazonaws.com/quota-allocation-id': 'vision' } } });
@@ -151,23 +168,30 @@ describe('cluster state', () => {
   });
 });
 
-describe('pruning', () => {
-  it('drops what usage accounting does not read and keeps what it does', () => {
-    const pod = {
+describe('memory', () => {
+  it('keeps only the annotations the collector reads', () => {
+    const pod = readPod({
       metadata: {
         name: 'p',
         uid: 'u',
-        managedFields: [{ manager: 'kubectl' }],
-        annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{...}', 'kueue.x-k8s.io/workload': 'w' },
+        annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{...}', 'kueue.x-k8s.io/workload': 'w', 'sagemaker.amazonaws.com/x': 'y' },
       },
-      spec: { nodeName: 'n', volumes: [{}], containers: [{ name: 'c', image: 'i', env: [{ name: 'A' }], resources: { requests: { cpu: '1' } } }] },
-      status: { phase: 'Running', podIP: '10.0.0.1', conditions: [{ type: 'Ready', status: 'True', lastProbeTime: null, lastTransitionTime: '2025-01-01T00:00:00Z' }] },
-    };
-    pruneObject('Pod', pod);
-    assert.deepEqual(pod, {
-      metadata: { name: 'p', uid: 'u', annotations: { 'kueue.x-k8s.io/workload': 'w' } },
-      spec: { nodeName: 'n', containers: [{ name: 'c', resources: { requests: { cpu: '1' } } }] },
-      status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: '2025-01-01T00:00:00Z' }] },
     });
+    assert.deepEqual(pod.meta.annotations, { 'kueue.x-k8s.io/workload': 'w', 'sagemaker.amazonaws.com/x': 'y' });
+  });
+
+  it('shrinks a cached object to the keys client-node reads, keeping its shape', () => {
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'p', namespace: 'ns', uid: 'u', resourceVersion: '9', labels: { a: 'b' }, managedFields: [{}] },
+      spec: { nodeName: 'n', containers: [{ name: 'c' }] },
+      status: { phase: 'Running' },
+    };
+    shrinkToCacheKeys(pod);
+    assert.deepEqual(Object.keys(pod), ['apiVersion', 'kind', 'metadata', 'spec', 'status']);
+    assert.deepEqual(pod.metadata, { name: 'p', namespace: 'ns', uid: 'u', resourceVersion: '9' });
+    assert.equal(pod.spec, undefined);
+    assert.equal(pod.status, undefined);
   });
 });

@@ -92,12 +92,15 @@ describe('change records', () => {
     const raw = workload('1', [['QuotaReserved', 'True', '2025-04-16T08:00:00Z']], { admitted: true });
     recorder.recordChange(state.apply('Workload', 'add', raw) as TypedObject, 'add');
     clock.set(T0 + 3_600_000);
-    recorder.recordChange(state.apply('Workload', 'delete', raw) as TypedObject, 'delete', true);
+    const cacheStub = { metadata: { name: 'job', namespace: 'hyperpod-ns-a', uid: 'wl-1', resourceVersion: '1' } };
+    recorder.recordChange(state.apply('Workload', 'delete', cacheStub, true) as TypedObject, 'delete', true);
     await recorder.flush(clock.now());
     const deleted = (await rowsOf(output.files, 'workload')).find((r) => r.record_kind === 'delete');
     assert.equal(deleted?.deleted_at, null);
     assert.equal((deleted?.observed_at as Date).toISOString(), '2025-04-16T09:00:00.000Z');
     assert.equal(deleted?.admitted, false);
+    assert.equal(deleted?.cluster_queue, 'hyperpod-ns-a-clusterqueue', 'the deletion carries the last state kept');
+    assert.equal(state.workloads.size, 0);
   });
 });
 

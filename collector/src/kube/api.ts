@@ -27,7 +27,18 @@ export interface WatchedKind {
   name: WatchedKindName;
   /** Collection path across all namespaces. */
   path: string;
+  labelSelector?: string;
 }
+
+/** Labels Kueue or HyperPod put on pods that Kueue admits; such pods are counted through their Workload. */
+export const KUEUE_POD_LABELS = ['kueue.x-k8s.io/queue-name', 'kueue.x-k8s.io/podset', 'kueue.x-k8s.io/managed'];
+
+/**
+ * Pods without those labels: on a busy cluster most pods are Kueue's, and their status changes
+ * would be most of the events handled. A pod that gains one of the labels leaves the watch with a
+ * DELETED event, which ends its row as a pod outside Kueue; from then on its Workload counts it.
+ */
+const POD_SELECTOR = KUEUE_POD_LABELS.map((label) => `!${label}`).join(',');
 
 /** The collections to watch, in the order their caches should fill (referenced kinds first). */
 export function watchedKinds(kueueVersion: KueueVersion): WatchedKind[] {
@@ -40,7 +51,7 @@ export function watchedKinds(kueueVersion: KueueVersion): WatchedKind[] {
     { name: 'LocalQueue', path: kueue('localqueues') },
     { name: 'ClusterQueue', path: kueue('clusterqueues') },
     { name: 'Workload', path: kueue('workloads') },
-    { name: 'Pod', path: '/api/v1/pods' },
+    { name: 'Pod', path: '/api/v1/pods', labelSelector: POD_SELECTOR },
   ];
 }
 
@@ -80,8 +91,45 @@ async function kubeGetJson<T = unknown>(kubeConfig: KubeConfig, path: string, si
   return JSON.parse(text) as T;
 }
 
-export function listCollection(kubeConfig: KubeConfig, path: string): Promise<KubernetesListObject<KubernetesObject>> {
-  return kubeGetJson<KubernetesListObject<KubernetesObject>>(kubeConfig, path);
+/** Objects per list page, as client-go's informers ask for. */
+export const LIST_PAGE_SIZE = 500;
+
+/** A list as the API server sends it (`continue`, not the typed client's `_continue`). */
+interface RawList {
+  metadata?: { resourceVersion?: string; continue?: string };
+  items?: KubernetesObject[];
+}
+
+/**
+ * Lists a collection in pages, so a 20,000-pod list is never one huge response held as text.
+ * Every page comes from the first page's revision; if the server has compacted that revision
+ * away before the last page (410), the list is taken again whole, as client-go's pager does.
+ */
+export async function listCollection(
+  kubeConfig: KubeConfig,
+  kind: WatchedKind,
+  pageSize = LIST_PAGE_SIZE,
+): Promise<KubernetesListObject<KubernetesObject>> {
+  const url = (extra: Record<string, string>): string => {
+    const query = new URLSearchParams({ ...(kind.labelSelector ? { labelSelector: kind.labelSelector } : {}), ...extra });
+    return query.size ? `${kind.path}?${query}` : kind.path;
+  };
+  const first = await kubeGetJson<RawList>(kubeConfig, url({ limit: String(pageSize) }));
+  const items = first.items ?? [];
+  let token = first.metadata?.continue;
+  while (token) {
+    let page: RawList;
+    try {
+      page = await kubeGetJson<RawList>(kubeConfig, url({ limit: String(pageSize), continue: token }));
+    } catch (e) {
+      if (!(e instanceof KubeHttpError && e.statusCode === 410)) throw e;
+      const whole = await kubeGetJson<RawList>(kubeConfig, url({}));
+      return { metadata: { resourceVersion: whole.metadata?.resourceVersion }, items: whole.items ?? [] };
+    }
+    for (const item of page.items ?? []) items.push(item);
+    token = page.metadata?.continue;
+  }
+  return { metadata: { resourceVersion: first.metadata?.resourceVersion }, items };
 }
 
 /**

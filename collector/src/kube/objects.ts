@@ -31,6 +31,7 @@ export interface Meta {
   namespace: string;
   resourceVersion: string;
   labels: Readonly<Record<string, string>>;
+  /** Only Kueue's and SageMaker's. */
   annotations: Readonly<Record<string, string>>;
   creationMs: number | null;
   deletionMs: number | null;
@@ -80,6 +81,17 @@ function readTime(v: unknown, what: string, problems: Problems): number | null {
   return ms;
 }
 
+/** Annotations the collector reads; the rest (last-applied configurations, ...) would only take memory. */
+const KEPT_ANNOTATION_PREFIXES = ['kueue.x-k8s.io/', 'sagemaker.amazonaws.com/'];
+
+function readAnnotations(v: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, val] of Object.entries(asObject(v))) {
+    if (typeof val === 'string' && KEPT_ANNOTATION_PREFIXES.some((p) => k.startsWith(p))) out[k] = val;
+  }
+  return out;
+}
+
 function readMeta(obj: unknown, kind: string): Meta {
   const m = asObject(asObject(obj).metadata);
   const name = asString(m.name);
@@ -93,7 +105,7 @@ function readMeta(obj: unknown, kind: string): Meta {
     namespace: asString(m.namespace),
     resourceVersion: asString(m.resourceVersion),
     labels: asStringMap(m.labels),
-    annotations: asStringMap(m.annotations),
+    annotations: readAnnotations(m.annotations),
     creationMs: readTime(m.creationTimestamp, 'creationTimestamp', ignored),
     deletionMs: readTime(m.deletionTimestamp, 'deletionTimestamp', ignored),
     owners: asArray(m.ownerReferences).map((o) => {

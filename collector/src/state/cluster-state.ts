@@ -4,7 +4,7 @@
  * Kueue governs). Fed by informer events; read by the record builders, snapshots and metrics.
  */
 import type { Logger } from '../log.js';
-import type { WatchedKindName } from '../kube/api.js';
+import { KUEUE_POD_LABELS, type WatchedKindName } from '../kube/api.js';
 import {
   ObjectError,
   readClusterQueue,
@@ -28,8 +28,6 @@ import { QUOTA_ALLOCATION_LABEL, TeamResolver, type TeamLookup, type TeamMapping
 
 export const INSTANCE_TYPE_LABEL = 'node.kubernetes.io/instance-type';
 
-/** Labels Kueue or HyperPod put on pods that Kueue admits; such pods are counted through their Workload. */
-const KUEUE_POD_LABELS = ['kueue.x-k8s.io/queue-name', 'kueue.x-k8s.io/podset', 'kueue.x-k8s.io/managed'];
 const KUEUE_POD_ANNOTATIONS = ['kueue.x-k8s.io/workload'];
 
 export type TypedObject =
@@ -71,19 +69,27 @@ export class ClusterState implements TeamLookup {
 
   /**
    * Applies a watch event. Returns the typed object (for a delete: its last state), or null when
-   * the object is unreadable (logged and counted) or is a pod that Kueue governs.
+   * the object is unreadable (logged and counted), is a pod that Kueue governs, or is a deletion
+   * found by a relist of an object never kept. Such a deletion carries only metadata keys, so
+   * its last state is the one kept here.
    */
-  apply(kind: WatchedKindName, type: 'add' | 'update' | 'delete', raw: unknown): TypedObject | null {
+  apply(kind: WatchedKindName, type: 'add' | 'update' | 'delete', raw: unknown, fromRelist = false): TypedObject | null {
     let typed: TypedObject;
-    try {
-      typed = read(kind, raw);
-    } catch (e) {
-      if (!(e instanceof ObjectError)) throw e;
-      this.onSkip(kind, e.reason);
-      this.log.warn('skipping unreadable object', { kind, reason: e.reason, error: e.message });
-      return null;
+    if (type === 'delete' && fromRelist) {
+      const known = this.lastKnown(kind, raw);
+      if (!known) return null;
+      typed = known;
+    } else {
+      try {
+        typed = read(kind, raw);
+      } catch (e) {
+        if (!(e instanceof ObjectError)) throw e;
+        this.onSkip(kind, e.reason);
+        this.log.warn('skipping unreadable object', { kind, reason: e.reason, error: e.message });
+        return null;
+      }
+      this.reportProblems(typed);
     }
-    this.reportProblems(typed);
     const remove = type === 'delete';
     switch (typed.kind) {
       case 'Namespace':
@@ -119,6 +125,37 @@ export class ClusterState implements TeamLookup {
     }
     if (remove) this.reportedProblems.delete(typed.object.meta.uid);
     return typed;
+  }
+
+  /** The kept state of the object a stub (metadata keys only) names, if any. */
+  private lastKnown(kind: WatchedKindName, stub: unknown): TypedObject | undefined {
+    const meta = (stub as { metadata?: { name?: unknown; uid?: unknown } } | null)?.metadata;
+    const name = typeof meta?.name === 'string' ? meta.name : '';
+    const uid = typeof meta?.uid === 'string' ? meta.uid : '';
+    const byName = <T extends { meta: { uid: string } }>(map: Map<string, T>): T | undefined => {
+      const kept = map.get(name);
+      return kept?.meta.uid === uid ? kept : undefined;
+    };
+    const found = (typed: { kind: WatchedKindName; object: object | undefined }): TypedObject | undefined =>
+      typed.object ? (typed as TypedObject) : undefined;
+    switch (kind) {
+      case 'Namespace':
+        return found({ kind, object: byName(this.namespaces) });
+      case 'Node':
+        return found({ kind, object: byName(this.nodes) });
+      case 'ResourceFlavor':
+        return found({ kind, object: byName(this.flavors) });
+      case 'WorkloadPriorityClass':
+        return found({ kind, object: byName(this.priorityClasses) });
+      case 'ClusterQueue':
+        return found({ kind, object: byName(this.clusterQueues) });
+      case 'LocalQueue':
+        return found({ kind, object: this.localQueues.get(uid) });
+      case 'Workload':
+        return found({ kind, object: this.workloads.get(uid) });
+      case 'Pod':
+        return found({ kind, object: this.pods.get(uid) });
+    }
   }
 
   /** True when Kueue admits the pod: Kueue/HyperPod labels, or an owner that is a Workload's job. */
