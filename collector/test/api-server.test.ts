@@ -18,6 +18,7 @@ import {
   type V1Lease,
   type V1Pod,
 } from '@kubernetes/client-node';
+import { listCollection, watchedKinds } from '../src/kube/api.js';
 import { kubeConfigForUrl } from '../src/kube/kubeconfig.js';
 import {
   ApiError,
@@ -289,6 +290,42 @@ describe('REST lists, gets and errors', () => {
     const bad = await fetchJson(`${ctx.url}/api/v1/pods?labelSelector=a%3D%3D%3D`);
     assert.equal(bad.status, 400);
     assert.equal(bad.body.reason, 'BadRequest');
+  });
+
+  it('pages a list at the first page\'s revision while objects change, and expires compacted tokens', async () => {
+    const server = new FakeApiServer();
+    const url = await server.start();
+    try {
+      for (const name of ['a', 'b', 'c', 'd', 'e']) server.create(NAMESPACES, { metadata: { name, labels: { keep: name === 'c' ? 'no' : 'yes' } } });
+      const page = async (query: string) => (await fetchJson(`${url}/api/v1/namespaces?${query}`)).body;
+      const first = await page('limit=2');
+      assert.deepEqual(first.items.map((n: Json) => n.metadata.name), ['a', 'b']);
+      const listedAt = first.metadata.resourceVersion;
+      // Changes after the first page are not seen by the rest of the list.
+      server.remove(NAMESPACES, undefined, 'd');
+      server.create(NAMESPACES, { metadata: { name: 'bb' } });
+      server.update(NAMESPACES, { metadata: { name: 'e', labels: { keep: 'yes', changed: 'yes' } } });
+      const second = await page(`limit=2&continue=${first.metadata.continue}`);
+      assert.deepEqual(second.items.map((n: Json) => n.metadata.name), ['c', 'd']);
+      assert.equal(second.metadata.resourceVersion, listedAt);
+      const third = await page(`limit=2&continue=${second.metadata.continue}`);
+      assert.deepEqual(third.items.map((n: Json) => [n.metadata.name, n.metadata.labels.changed]), [['e', undefined]]);
+      assert.equal(third.metadata.continue, undefined);
+
+      const selected = await page('limit=1&labelSelector=keep%3Dyes');
+      const rest = await page(`limit=10&labelSelector=keep%3Dyes&continue=${selected.metadata.continue}`);
+      assert.deepEqual([...selected.items, ...rest.items].map((n: Json) => n.metadata.name), ['a', 'b', 'e']);
+
+      const stale = await page('limit=1');
+      server.expireHistory();
+      const expired = await fetchJson(`${url}/api/v1/namespaces?limit=1&continue=${stale.metadata.continue}`);
+      assert.equal(expired.status, 410);
+      assert.equal(expired.body.reason, 'Expired');
+      assert.equal((await fetchJson(`${url}/api/v1/namespaces?limit=1&continue=garbage`)).status, 400);
+      assert.equal((await fetchJson(`${url}/api/v1/namespaces?limit=-1`)).status, 400);
+    } finally {
+      await server.stop();
+    }
   });
 
   it('gets one object and answers Kubernetes Status errors with a JSON content type', async () => {
@@ -591,6 +628,39 @@ describe('client-node informers against the server', () => {
       assert.ok(server.requests.some((r) => r.query.watch === 'true' && r.query.labelSelector === selector));
     } finally {
       await stopInformer(server, informer);
+      await server.stop();
+    }
+  });
+});
+
+describe('the collector\'s paged lists', () => {
+  it('page through a collection with the kind\'s label selector at one revision', async () => {
+    const server = new FakeApiServer();
+    const kc = kubeConfigForUrl(await server.start());
+    try {
+      for (let i = 0; i < 7; i++) server.create(PODS, { metadata: { name: `p${i}`, namespace: 'a', labels: i === 3 ? { 'kueue.x-k8s.io/podset': 'main' } : {} } });
+      const pods = watchedKinds('v1beta1').find((k) => k.name === 'Pod')!;
+      const list = await listCollection(kc, pods, 2);
+      assert.deepEqual(list.items.map((p) => p.metadata?.name), ['p0', 'p1', 'p2', 'p4', 'p5', 'p6']);
+      assert.equal(list.metadata?.resourceVersion, server.resourceVersion);
+      const pages = server.requests.filter((r) => r.path === '/api/v1/pods');
+      assert.equal(pages.length, 3);
+      assert.ok(pages.every((r) => r.query.limit === '2' && r.query.labelSelector === pods.labelSelector));
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('take the list whole when the server has compacted the first page\'s revision', async () => {
+    const server = new FakeApiServer();
+    const kc = kubeConfigForUrl(await server.start());
+    try {
+      for (let i = 0; i < 5; i++) server.create(NAMESPACES, { metadata: { name: `ns${i}` } });
+      server.respondWith(410, { scope: (request) => request.query.continue !== undefined });
+      const list = await listCollection(kc, { name: 'Namespace', path: '/api/v1/namespaces' }, 2);
+      assert.deepEqual(list.items.map((n) => n.metadata?.name), ['ns0', 'ns1', 'ns2', 'ns3', 'ns4']);
+      assert.deepEqual(server.requests.map((r) => r.query.limit ?? 'whole'), ['2', '2', 'whole']);
+    } finally {
       await server.stop();
     }
   });

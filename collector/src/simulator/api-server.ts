@@ -5,8 +5,8 @@
  * an unreachable server, error responses) so failure handling can be tested without a cluster.
  *
  * What it deliberately does not do: authentication, admission, PATCH, subresources (`/status`),
- * paging (`limit` is ignored, which the API allows), BOOKMARK events, protobuf, or version conversion
- * (each Kueue version is its own collection). See kubernetes-api-facts.md for the behaviour copied here.
+ * BOOKMARK events, protobuf, or version conversion (each Kueue version is its own collection).
+ * See kubernetes-api-facts.md for the behaviour copied here.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -394,8 +394,28 @@ class ObjectStore {
 
   /** Internal references in etcd key order (namespace, then name). */
   items(type: ResourceType, filter?: Filter): KubeObject[] {
-    const all = [...(this.buckets.get(typeKey(type))?.entries() ?? [])].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return all.map(([, object]) => object).filter((object) => filter === undefined || matchesFilter(filter, object));
+    return this.keyedItems(type, this.revision, filter).map(([, object]) => object);
+  }
+
+  /**
+   * [key, object] pairs as they were at `revision`, in key order: the current objects with the
+   * later history undone, as etcd serves a read at an older revision. 410 Expired once compacted.
+   */
+  keyedItems(type: ResourceType, revision: number, filter?: Filter): Array<[string, KubeObject]> {
+    const objects = new Map(this.buckets.get(typeKey(type)));
+    if (revision < this.revision) {
+      if (revision < this.floor) throw new ApiError(410, 'Expired', `too old resource version: ${revision} (${this.floor})`);
+      for (const event of [...this.history].reverse()) {
+        if (event.revision <= revision) break;
+        if (event.key !== typeKey(type)) continue;
+        const key = objectKey(event.object.metadata.namespace, event.object.metadata.name ?? '');
+        if (event.previous === undefined) objects.delete(key);
+        else objects.set(key, event.previous);
+      }
+    }
+    return [...objects.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .filter(([, object]) => filter === undefined || matchesFilter(filter, object));
   }
 
   create(type: ResourceType, input: object): KubeObject {
@@ -888,19 +908,40 @@ export class FakeApiServer {
     throw new ApiError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
   }
 
+  /**
+   * A list, paged when the client sends `limit`: every page is read at the first page's revision,
+   * and `metadata.continue` carries that revision and the last key served. A token whose revision
+   * history has been compacted away gets 410 Expired, as from kube-apiserver.
+   */
   private serveList(res: ServerResponse, url: URL, target: Target): void {
     this.count.lists++;
     const filter = parseFilter(url.searchParams, target.namespace);
+    const limit = parseLimit(url.searchParams.get('limit'));
+    const token = url.searchParams.get('continue');
+    const page = token ? parseContinue(token) : { revision: this.store.currentRevision, after: undefined };
+    let selected: Array<[string, KubeObject]>;
+    try {
+      selected = this.store.keyedItems(target.type, page.revision, filter);
+    } catch (error) {
+      if (error instanceof ApiError && error.code === 410) {
+        throw new ApiError(410, 'Expired', 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.');
+      }
+      throw error;
+    }
+    if (page.after !== undefined) selected = selected.filter(([key]) => key > page.after!);
+    const more = limit !== undefined && selected.length > limit;
+    if (more) selected = selected.slice(0, limit);
     // kube-apiserver omits kind/apiVersion on items of built-in lists (kubernetes#3030); CRD lists keep them.
-    const items = this.store.items(target.type, filter).map((object) => {
+    const items = selected.map(([, object]) => {
       if (target.type.custom) return object;
       const { kind: _kind, apiVersion: _apiVersion, ...rest } = object;
       return rest;
     });
+    const last = selected.at(-1)?.[0];
     this.sendJson(res, 200, {
       kind: target.type.listKind,
       apiVersion: apiVersionOf(target.type),
-      metadata: { resourceVersion: String(this.store.currentRevision) },
+      metadata: { resourceVersion: String(page.revision), ...(more && last !== undefined ? { continue: continueToken(page.revision, last) } : {}) },
       items,
     });
   }
@@ -1149,6 +1190,26 @@ function eventLine(type: WatchEventType, object: KubeObject): string {
  * The line a filtered watch sees for a store event: a change that moves an object into the selection
  * is ADDED, out of it DELETED (the previous state at the new revision), as kube-apiserver's cacher does.
  */
+function parseLimit(value: string | null): number | undefined {
+  if (value === null || value === '' || value === '0') return undefined;
+  if (!/^\d+$/.test(value)) throw badRequest(`invalid limit: ${JSON.stringify(value)}`);
+  return Number(value);
+}
+
+function continueToken(revision: number, lastKey: string): string {
+  return Buffer.from(JSON.stringify({ rv: revision, start: lastKey })).toString('base64url');
+}
+
+function parseContinue(token: string): { revision: number; after: string } {
+  try {
+    const { rv, start } = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { rv?: unknown; start?: unknown };
+    if (typeof rv === 'number' && Number.isInteger(rv) && rv > 0 && typeof start === 'string') return { revision: rv, after: start };
+  } catch {
+    // reported below
+  }
+  throw badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
+}
+
 function watchLine(filter: Filter, event: StoreEvent): string | undefined {
   const now = matchesFilter(filter, event.object);
   const before = event.previous !== undefined && matchesFilter(filter, event.previous);
