@@ -55,6 +55,9 @@ export const collector = {
   ],
 };
 
+/** Settings of the Node.js runtime rather than of the product, allowed in any container. */
+export const runtimeEnv = ['NODE_OPTIONS'];
+
 /** The aggregation CronJob: `hpu aggregate` with Athena, AWS credentials only. */
 export const aggregator = {
   serviceAccount: 'hyperpod-usage-aggregator',
@@ -596,7 +599,7 @@ function checkContainers(owner, pod, add, { allowedEnv, probes }) {
     if (c?.envFrom?.some((e) => e?.secretRef)) add(owner, `${name}: envFrom secretRef is not allowed`);
     const seen = new Set();
     for (const e of c?.env ?? []) {
-      if (!allowedEnv.includes(e?.name)) {
+      if (!allowedEnv.includes(e?.name) && !runtimeEnv.includes(e?.name)) {
         add(owner, `${name}: env "${e?.name}" is not a documented setting`);
       }
       if (seen.has(e?.name)) add(owner, `${name}: env "${e?.name}" is set twice`);

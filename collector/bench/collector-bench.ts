@@ -16,8 +16,9 @@
  * steady hour has. Totals also include the sync, the start-up snapshot and the final flush.
  *
  * V8 sizes its heap from the machine's memory (or a container's limit), and lets it grow well past
- * the live data when memory is plentiful: on a large machine RSS says more about V8's headroom than
- * about the collector. `--child-node-args=--max-old-space-size=N` shows the behaviour under a cap.
+ * the live data when memory is plentiful: on a large machine RSS would say more about V8's headroom
+ * than about the collector. So the collector runs with the Deployment's NODE_OPTIONS (its heap cap),
+ * as in a pod; `--child-node-args=...` replaces them.
  *
  * Linux only (reads /proc).
  */
@@ -31,6 +32,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { COLLECTOR_METRICS } from '@hyperpod-usage/model';
 import { parquetMetadata } from 'hyparquet';
+import { parse as parseYaml } from 'yaml';
 import { ScaledClock, sleepReal } from '../src/clock.js';
 import { FakeApiServer, KUEUE, NAMESPACES, NODES, PODS, type ResourceType } from '../src/simulator/api-server.js';
 import { ClusterSimulator } from '../src/simulator/engine.js';
@@ -64,9 +66,10 @@ const USAGE = `Usage: npm run bench:collector -- [options]
                          for its initial sync (default 20; a later /readyz is reported)
   --built                run the compiled collector (node collector/dist/cli.js; run npm run build first)
                          instead of transpiling TypeScript with tsx at run time
-  --child-node-args=ARGS extra Node.js flags for the collector process (note the "="), e.g.
-                         --child-node-args="--cpu-prof --cpu-prof-dir=/tmp/prof" or
-                         --child-node-args=--max-old-space-size=192
+  --child-node-args=ARGS Node.js flags for the collector process (note the "="), instead of the
+                         Deployment's NODE_OPTIONS (collector/deploy/base/deployment.yaml), e.g.
+                         --child-node-args="--max-old-space-size=128 --cpu-prof --cpu-prof-dir=/tmp/prof"
+                         or --child-node-args= for none (V8 then sizes the heap from this machine)
   --samples FILE         write the 1 s samples (real s, simulated time, RSS MiB, CPU s) as CSV
   --keep                 keep the temporary directory (records, spool, logs) and print its path
   --help`;
@@ -98,7 +101,7 @@ function parseOptions(argv: string[]): Options | null {
       minutes: { type: 'string', default: '60' },
       'sync-allowance': { type: 'string', default: '20' },
       built: { type: 'boolean', default: false },
-      'child-node-args': { type: 'string', default: '' },
+      'child-node-args': { type: 'string' },
       keep: { type: 'boolean', default: false },
       samples: { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -118,7 +121,7 @@ function parseOptions(argv: string[]): Options | null {
     minutes: positive('minutes', values.minutes),
     syncAllowanceS: positive('sync-allowance', values['sync-allowance']),
     built: values.built,
-    childNodeArgs: values['child-node-args'].split(/\s+/).filter(Boolean),
+    childNodeArgs: (values['child-node-args'] ?? deploymentNodeOptions()).split(/\s+/).filter(Boolean),
     keep: values.keep,
     samples: values.samples,
   };
@@ -344,6 +347,16 @@ async function idleRss(nodeArgs: string[], label: string): Promise<{ label: stri
 function idleScript(moduleUrl: string | null): string {
   const load = moduleUrl ? `await import(${JSON.stringify(moduleUrl)});` : '';
   return `${load} process.stdout.write('ready\\n'); setInterval(() => {}, 1 << 30);`;
+}
+
+/** NODE_OPTIONS of the collector container in the Deployment, so the bench runs as a pod does. */
+function deploymentNodeOptions(): string {
+  const file = join(REPO, 'collector', 'deploy', 'base', 'deployment.yaml');
+  const deployment = parseYaml(readFileSync(file, 'utf8')) as {
+    spec?: { template?: { spec?: { containers?: Array<{ name?: string; env?: Array<{ name?: string; value?: string }> }> } } };
+  };
+  const container = deployment.spec?.template?.spec?.containers?.find((c) => c.name === 'collector');
+  return container?.env?.find((e) => e.name === 'NODE_OPTIONS')?.value ?? '';
 }
 
 /** V8's heap limit for a process started with these Node.js flags (its heap-sizing flags only). */
@@ -756,7 +769,7 @@ async function main(argv: string[]): Promise<void> {
       const limit = heapLimit(options.childNodeArgs);
       if (limit !== null) {
         out(
-          `  V8 heap limit of the collector process:     ${mib(limit)} (${options.childNodeArgs.some((a) => a.startsWith('--max-old-space-size=')) ? 'from --max-old-space-size' : "from this machine's memory; in a pod, from its memory limit"})`,
+          `  V8 heap limit of the collector process:     ${mib(limit)} (${options.childNodeArgs.some((a) => a.startsWith('--max-old-space-size=')) ? 'from --max-old-space-size' : "from this machine's memory; in a pod without a cap, from its memory limit"})`,
         );
       }
       out('');
