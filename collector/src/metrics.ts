@@ -3,6 +3,7 @@
  * time from the watched ClusterQueues. Names and labels come from the shared usage model.
  */
 import { COLLECTOR_METRICS, QUOTA_METRICS, type MetricSpec } from '@hyperpod-usage/model';
+import { getHeapStatistics } from 'node:v8';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { quotaSamples, type QuotaSample } from './quota.js';
 import type { ClusterState } from './state/cluster-state.js';
@@ -15,6 +16,17 @@ function counter<T extends MetricSpec>(spec: T, registry: Registry): Counter<Lab
 
 function gauge<T extends MetricSpec>(spec: T, registry: Registry): Gauge<Labels<T>> {
   return new Gauge({ name: spec.name, help: spec.help, labelNames: spec.labels, registers: [registry] });
+}
+
+function sampled(spec: MetricSpec, registry: Registry, read: () => number): Gauge {
+  return new Gauge({
+    name: spec.name,
+    help: spec.help,
+    registers: [registry],
+    collect() {
+      this.set(read());
+    },
+  });
 }
 
 export class CollectorMetrics {
@@ -33,6 +45,9 @@ export class CollectorMetrics {
   readonly leader = gauge(COLLECTOR_METRICS.leader, this.registry);
   readonly lastUploadSuccess = gauge(COLLECTOR_METRICS.lastUploadSuccess, this.registry);
   readonly lastFlush = gauge(COLLECTOR_METRICS.lastFlush, this.registry);
+  // Heap use against the cap the Deployment sets, read at scrape time: the cap must grow with the cluster.
+  readonly heapUsed = sampled(COLLECTOR_METRICS.heapUsed, this.registry, () => getHeapStatistics().used_heap_size);
+  readonly heapLimit = sampled(COLLECTOR_METRICS.heapLimit, this.registry, () => getHeapStatistics().heap_size_limit);
 
   constructor(
     private readonly cluster: string,

@@ -84,6 +84,9 @@ describe('collector metrics and health', () => {
     assert.equal(sample(metrics, 'hyperpod_usage_collector_leader', { cluster: 'metrics' }), 1);
     assert.ok((sample(metrics, 'hyperpod_usage_collector_events_total', { kind: 'Workload', type: 'add' }) ?? 0) >= 1);
     assert.match(metrics, /^hyperpod_usage_collector_spool_bytes\{cluster="metrics"\} \d+/m);
+    const heapUsed = sample(metrics, 'hyperpod_usage_collector_heap_used_bytes', { cluster: 'metrics' }) ?? 0;
+    const heapLimit = sample(metrics, 'hyperpod_usage_collector_heap_limit_bytes', { cluster: 'metrics' }) ?? 0;
+    assert.ok(heapUsed > 0 && heapUsed < heapLimit, `heap ${heapUsed} of ${heapLimit}`);
   });
 
   it('is valid Prometheus exposition (promtool check metrics)', (t) => {

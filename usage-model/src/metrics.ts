@@ -46,4 +46,6 @@ export const COLLECTOR_METRICS = {
   leader: gauge('hyperpod_usage_collector_leader', '1 while this replica holds the Lease and writes.', []),
   lastUploadSuccess: gauge('hyperpod_usage_collector_last_upload_success_timestamp_seconds', 'Unix time of the last successful upload.', []),
   lastFlush: gauge('hyperpod_usage_collector_last_flush_timestamp_seconds', 'Cluster time (Unix seconds) of the last flush.', []),
+  heapUsed: gauge('hyperpod_usage_collector_heap_used_bytes', 'V8 heap in use (bytes).', []),
+  heapLimit: gauge('hyperpod_usage_collector_heap_limit_bytes', 'V8 heap size limit (bytes): --max-old-space-size in NODE_OPTIONS, plus new space.', []),
 } as const;
