@@ -52,6 +52,8 @@ const PROMTOOL_TESTS = [
       { series: `${metric('recordsDropped')}{cluster="c1",instance="a",table="workload"}`, values: '0x60' },
       { series: `${metric('objectsSkipped')}{cluster="c1",instance="a",kind="Pod",reason="invalid"}`, values: '0x60' },
       { series: `${metric('watchRestarts')}{cluster="c1",instance="a",kind="Pod"}`, values: '0+1x3 3x57' },
+      { series: `${metric('heapUsed')}{cluster="c1",instance="a"}`, values: '100000000x60' },
+      { series: `${metric('heapLimit')}{cluster="c1",instance="a"}`, values: '176000000x60' },
     ],
     alert_rule_test: COLLECTOR_ALERT_RULES.flatMap((r) => [
       { eval_time: '30m', alertname: r.uid, exp_alerts: [] },
@@ -104,6 +106,20 @@ const PROMTOOL_TESTS = [
       { eval_time: '25m', alertname: 'hpu-collector-uploads-stalled', exp_alerts: [alert('c2', 'critical')] },
       { eval_time: '30m', alertname: 'hpu-collector-uploads-stalled', exp_alerts: [alert('c2', 'critical')] },
       { eval_time: '35m', alertname: 'hpu-collector-uploads-stalled', exp_alerts: [alert('c1', 'critical'), alert('c2', 'critical')] },
+    ],
+  },
+  {
+    // 160 of 176 MB (0.91) from 11m on replica b: pending until 15 minutes have passed, at 26m.
+    name: 'a replica\'s heap near its limit from 11m: fires from 26m',
+    input_series: [
+      { series: `${metric('heapUsed')}{cluster="c1",instance="a"}`, values: '100000000x40' },
+      { series: `${metric('heapLimit')}{cluster="c1",instance="a"}`, values: '176000000x40' },
+      { series: `${metric('heapUsed')}{cluster="c1",instance="b"}`, values: '100000000x10 160000000x30' },
+      { series: `${metric('heapLimit')}{cluster="c1",instance="b"}`, values: '176000000x40' },
+    ],
+    alert_rule_test: [
+      { eval_time: '25m', alertname: 'hpu-collector-heap-near-limit', exp_alerts: [] },
+      { eval_time: '26m', alertname: 'hpu-collector-heap-near-limit', exp_alerts: [alert('c1', 'warning')] },
     ],
   },
   {

@@ -113,6 +113,18 @@ export const COLLECTOR_ALERT_RULES: readonly PromAlertRule[] = [
     description: 'These objects are missing from the usage records. The collector logs one line per skipped object with the reason.',
   },
   {
+    uid: 'hpu-collector-heap-near-limit',
+    title: 'HyperPod usage collector heap is near its limit',
+    expr: `max by (cluster) (${m.heapUsed} / ${m.heapLimit})`,
+    comparison: 'gt',
+    threshold: 0.85,
+    for: '15m',
+    severity: 'warning',
+    summary: 'Cluster {{ $labels.cluster }}: a collector replica has used {{ $values.B }} of its V8 heap limit for 15 minutes.',
+    description:
+      'The cluster has outgrown the heap cap (--max-old-space-size in the Deployment\'s NODE_OPTIONS). Raise it with the memory request and limit before the collector stops with "JavaScript heap out of memory" and restarts.',
+  },
+  {
     uid: 'hpu-collector-watch-restarts',
     title: 'HyperPod usage collector watches keep restarting',
     expr: `sum by (cluster, kind) (increase(${m.watchRestarts}[15m]))`,
