@@ -8,7 +8,7 @@ import { HOUR_MS, hourStart } from '@hyperpod-usage/model';
 import { sleep, systemClock, type Clock } from './clock.js';
 import type { CollectorConfig } from './config.js';
 import { resolveKueueVersion, watchedKinds, type WatchedKindName } from './kube/api.js';
-import { InformerSet, type BackoffOptions, type WatchEventType } from './kube/informers.js';
+import { InformerSet, type WatchBackoffOptions, type WatchEventType } from './kube/informers.js';
 import type { Logger } from './log.js';
 import { CollectorMetrics } from './metrics.js';
 import { Recorder } from './recorder.js';
@@ -52,7 +52,7 @@ export interface CollectorDeps {
   store?: ObjectStore;
   storeOptions?: StoreOptions;
   /** Watch restart backoff (tests shorten it). */
-  watchBackoff?: BackoffOptions;
+  watchBackoff?: WatchBackoffOptions;
 }
 
 export class Collector {

@@ -19,6 +19,7 @@ import {
   type V1Pod,
 } from '@kubernetes/client-node';
 import { listCollection, watchedKinds } from '../src/kube/api.js';
+import type { ReconnectDelay } from '../src/kube/informers.js';
 import { kubeConfigForUrl } from '../src/kube/kubeconfig.js';
 import {
   ApiError,
@@ -597,6 +598,23 @@ describe('client-node informers against the server', () => {
       await until('the missed object', () => log.events.length === 1);
       assert.deepEqual(log.events, [`add missed@${rv(missed)}`]);
       assert.equal(server.counters.lists, 1, 'restart resumed from the last resourceVersion');
+    } finally {
+      await stopInformer(server, informer);
+      await server.stop();
+    }
+  });
+
+  it('keeps its re-watch delay in the field the collector resets for quiet collections', async () => {
+    const server = new FakeApiServer();
+    const kc = kubeConfigForUrl(await server.start());
+    const informer = makeInformer(kc, '/api/v1/namespaces', () => kc.makeApiClient(CoreV1Api).listNamespace()) as TestInformer<KubernetesObject>;
+    try {
+      await informer.start();
+      server.endWatches();
+      await until('a re-watch', () => server.counters.watches === 2);
+      server.endWatches();
+      // No event came between the two ends, so client-node now waits before re-watching.
+      await until('the doubled delay', () => (informer as unknown as ReconnectDelay).reconnectDelayMs === 2000);
     } finally {
       await stopInformer(server, informer);
       await server.stop();

@@ -31,7 +31,12 @@ export interface BackoffOptions {
   maxMs: number;
 }
 
-const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 1000, maxMs: 30_000 };
+export interface WatchBackoffOptions extends BackoffOptions {
+  /** A watch that stayed open this long ended because the server closed it, not because it failed. */
+  healthyWatchMs: number;
+}
+
+const DEFAULT_BACKOFF: WatchBackoffOptions = { initialMs: 1000, maxMs: 30_000, healthyWatchMs: 5000 };
 
 /** Full jitter: a uniform wait in [0, min(max, initial × 2^attempt)]; spreads reconnect storms. */
 export function backoffDelay(attempt: number, { initialMs, maxMs }: BackoffOptions, random = Math.random): number {
@@ -50,11 +55,17 @@ export function shrinkToCacheKeys(obj: KubernetesObject): void {
   for (const key of Object.keys(fields)) if (key !== 'metadata' && key !== 'apiVersion' && key !== 'kind') fields[key] = undefined;
 }
 
+/** client-node's ListWatch field (2.x) holding the wait before its next re-watch. */
+export interface ReconnectDelay {
+  reconnectDelayMs: number;
+}
+
 class KindInformer {
   private informer: Informer<KubernetesObject> & ObjectCache<KubernetesObject>;
   private stopped = false;
   private failures = 0;
   private restartAbort = new AbortController();
+  private lastConnectAt = 0;
   /** UIDs a relist found gone; client-node reports them as deletes right after the list. */
   private readonly relistGone = new Set<string>();
   synced = false;
@@ -64,7 +75,7 @@ class KindInformer {
     kubeConfig: KubeConfig,
     private readonly events: InformerEvents,
     private readonly log: Logger,
-    private readonly backoff: BackoffOptions,
+    private readonly backoff: WatchBackoffOptions,
   ) {
     const listFn = async () => {
       const list = await listCollection(kubeConfig, kind);
@@ -78,9 +89,14 @@ class KindInformer {
       }
       this.synced = true;
       this.failures = 0;
+      this.resetReconnectDelay();
       return list;
     };
     this.informer = makeInformer<KubernetesObject>(kubeConfig, kind.path, listFn, kind.labelSelector);
+    this.informer.on('connect', () => {
+      if (Date.now() - this.lastConnectAt >= this.backoff.healthyWatchMs) this.resetReconnectDelay();
+      this.lastConnectAt = Date.now();
+    });
     const forward = (type: WatchEventType) => (obj: KubernetesObject) => {
       this.failures = 0;
       const fromRelist = type === 'delete' && this.relistGone.delete(obj.metadata?.uid ?? '');
@@ -95,6 +111,17 @@ class KindInformer {
 
   async start(): Promise<void> {
     await this.informer.start();
+  }
+
+  /**
+   * client-node waits before every re-watch, doubling the wait (1 s to 30 s) each time a watch ends
+   * without having delivered an event, and resets it only on an event. A quiet collection (few
+   * pods outside Kueue, namespaces, flavors) whose watch the server ended normally, or that was
+   * just listed successfully, would then stay unwatched for up to 30 s, and what changed meanwhile
+   * would be recorded late. After a healthy watch or a good list there is nothing to back off from.
+   */
+  private resetReconnectDelay(): void {
+    (this.informer as unknown as ReconnectDelay).reconnectDelayMs = 0;
   }
 
   private restartAfterError(err: unknown): void {
@@ -127,7 +154,7 @@ export class InformerSet {
     kubeConfig: KubeConfig,
     events: InformerEvents,
     log: Logger,
-    backoff: BackoffOptions = DEFAULT_BACKOFF,
+    backoff: WatchBackoffOptions = DEFAULT_BACKOFF,
   ) {
     this.informers = new Map(kinds.map((k) => [k.name, new KindInformer(k, kubeConfig, events, log, backoff)]));
   }
