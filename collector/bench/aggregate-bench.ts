@@ -68,7 +68,8 @@ const USAGE = `Usage: npm run bench:aggregate -- [options]
   --scoped-views       aggregate each day from the files of its read window only (3 day partitions,
                        read_parquet over their folders) instead of the engine's views, which glob
                        every raw file of every day (what the aggregation could do; compare both)
-  --memory-limit SIZE  DuckDB memory_limit for the aggregation, e.g. 12GB (default: DuckDB's, 80% of RAM)
+  --memory-limit SIZE  DuckDB memory_limit for the aggregation, e.g. 12GB (default: the engine's,
+                       DUCKDB_MEMORY_LIMIT or half of the memory)
   --profile            also profile each rollup query of a middle day (DuckDB operator timings)
   --help`;
 
@@ -829,11 +830,8 @@ async function main(): Promise<void> {
     }
 
     // 3. Aggregate, day by day
-    engine = await DuckDbEngine.open(tiledDir);
-    if (options.memoryLimit) await engine.execute(`SET memory_limit = ${sqlString(options.memoryLimit)}`);
-    const duckdbSettings = await engine.query(
-      `SELECT name, value FROM duckdb_settings() WHERE name IN ('memory_limit', 'threads') ORDER BY name`,
-    );
+    engine = await DuckDbEngine.open(tiledDir, options.memoryLimit ? { memoryLimit: options.memoryLimit } : {});
+    const duckdbSettings = await engine.settings();
     const relations = localRelations();
     const prices = effectivePrices('us-east-1', DEFAULT_PRICES);
     const dayRuns: DayRun[] = [];
@@ -1089,7 +1087,7 @@ async function main(): Promise<void> {
     say(`  Raw files an aggregated day selects by partition (3 day partitions, middle day): ${fmtBytes(windowBytes[Math.floor(windowBytes.length / 2)] ?? 0)}.`);
     say();
 
-    const setting = (name: string): string => String(duckdbSettings.rows.find((r) => r.name === name)?.value ?? '?');
+    const setting = (name: string): string => duckdbSettings[name] ?? '?';
     say(`Aggregation on DuckDB, one day at a time (6 daily rollups + prices; DuckDB ${setting('threads')} threads, memory_limit ${setting('memory_limit')})`);
     say(
       options.scopedViews

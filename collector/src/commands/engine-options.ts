@@ -19,10 +19,16 @@ export const ENGINE_OPTIONS = {
   workgroup: { type: 'string' },
   'storage-url': { type: 'string' },
   region: { type: 'string' },
+  'memory-limit': { type: 'string' },
+  'temp-dir': { type: 'string' },
 } as const;
 
 export const ENGINE_USAGE = `  --engine local|athena      where the SQL runs (default local)
   --data DIR                 local: the collector's storage directory (default ./out/usage-data)
+  --memory-limit SIZE        local: DuckDB's memory limit, e.g. 8GB (default DUCKDB_MEMORY_LIMIT, else
+                             half of the machine's or container's memory); past it DuckDB spills to disk
+  --temp-dir DIR             local: where DuckDB spills (default DUCKDB_TEMP_DIRECTORY, else a new folder
+                             in the system's temporary directory, removed at the end)
   --database NAME            athena: Glue database (stack output DatabaseName)
   --workgroup NAME           athena: workgroup (stack output WorkGroupName)
   --storage-url s3://B/P     athena: the bucket and prefix the collector writes to (stack output StorageUrl)
@@ -35,6 +41,8 @@ export interface EngineArgs {
   workgroup?: string;
   'storage-url'?: string;
   region?: string;
+  'memory-limit'?: string;
+  'temp-dir'?: string;
 }
 
 export interface OpenedEngine {
@@ -53,8 +61,18 @@ export async function openEngine(args: EngineArgs, log: Logger): Promise<OpenedE
   if (args.engine === 'local') {
     const dataDir = resolve(args.data ?? 'out/usage-data');
     // Loaded only here: the native DuckDB module stays out of processes that use Athena.
-    const { DuckDbEngine } = await import('../engine/duckdb-engine.js');
-    const engine = await DuckDbEngine.open(dataDir);
+    const { DuckDbEngine, parseMemoryLimit } = await import('../engine/duckdb-engine.js');
+    let memoryLimit: string | undefined;
+    try {
+      if (args['memory-limit'] !== undefined) memoryLimit = parseMemoryLimit(args['memory-limit'], '--memory-limit');
+      else if (process.env.DUCKDB_MEMORY_LIMIT) memoryLimit = parseMemoryLimit(process.env.DUCKDB_MEMORY_LIMIT, 'DUCKDB_MEMORY_LIMIT');
+    } catch (e) {
+      throw new ConfigError((e as Error).message);
+    }
+    const engine = await DuckDbEngine.open(dataDir, {
+      ...(memoryLimit ? { memoryLimit } : {}),
+      ...(args['temp-dir'] ? { tempDirectory: resolve(args['temp-dir']) } : {}),
+    });
     return {
       engine,
       refresh: () => engine.refreshViews(),

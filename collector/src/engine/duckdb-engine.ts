@@ -2,8 +2,12 @@
  * The embedded engine: DuckDB over a local directory in the S3 layout. Views named like the
  * Glue tables read the Hive-partitioned Parquet files; macros give DuckDB the few Trino
  * functions the generator uses, so the same SQL runs here and on Athena.
+ *
+ * Memory is bounded: DuckDB gets a memory limit (by default half of the machine's or the
+ * container's memory) and a folder to spill to, so a large day is slower rather than killed.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import {
   DuckDBDateValue,
@@ -77,6 +81,37 @@ function parquetView(dir: string, partitionKeys: readonly string[]): string {
   })`;
 }
 
+export interface DuckDbOptions {
+  /**
+   * DuckDB's `memory_limit`, e.g. `8GB` or `4096MiB`. Default: `DUCKDB_MEMORY_LIMIT` from the
+   * environment, else half of the memory this process may use (the machine's, or the container's
+   * cgroup limit if lower). DuckDB's own default, 80%, leaves too little room for what it
+   * allocates outside its buffer pool.
+   */
+  memoryLimit?: string;
+  /**
+   * Where DuckDB spills what does not fit in memory. Default: `DUCKDB_TEMP_DIRECTORY`, else a new
+   * folder under the system's temporary directory, removed on close.
+   */
+  tempDirectory?: string;
+}
+
+const SIZE = /^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i;
+
+/** Checks a memory size for DuckDB (`12GB`, `512MiB`); anything else is refused with one line. */
+export function parseMemoryLimit(value: string, what = 'memory limit'): string {
+  const trimmed = value.trim();
+  if (!SIZE.test(trimmed)) throw new Error(`${what}: expected a size such as 8GB or 4096MiB, got ${JSON.stringify(value)}`);
+  return trimmed;
+}
+
+/** Half of the memory this process may use: the machine's, or its cgroup's limit if lower. */
+export function defaultMemoryLimit(): string {
+  const constrained = typeof process.constrainedMemory === 'function' ? process.constrainedMemory() : 0;
+  const available = constrained > 0 ? Math.min(constrained, totalmem()) : totalmem();
+  return `${Math.max(256, Math.floor(available / 2 / 2 ** 20))}MiB`;
+}
+
 export class DuckDbEngine implements QueryEngine {
   readonly dialect: Dialect = 'duckdb';
 
@@ -84,17 +119,49 @@ export class DuckDbEngine implements QueryEngine {
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
     readonly dataDir: string,
+    /** A spill folder this engine made, removed on close. */
+    private readonly ownTempDirectory: string | null,
   ) {}
 
   /** Opens an in-memory DuckDB with views over `dataDir` (the local storage directory). */
-  static async open(dataDir: string): Promise<DuckDbEngine> {
-    const instance = await DuckDBInstance.create(':memory:');
-    const connection = await instance.connect();
-    const engine = new DuckDbEngine(instance, connection, dataDir);
-    await connection.run("SET TimeZone = 'UTC'");
-    for (const macro of MACROS) await connection.run(macro);
-    await engine.refreshViews();
-    return engine;
+  static async open(dataDir: string, options: DuckDbOptions = {}): Promise<DuckDbEngine> {
+    const fromEnv = process.env.DUCKDB_MEMORY_LIMIT;
+    const memoryLimit =
+      options.memoryLimit !== undefined
+        ? parseMemoryLimit(options.memoryLimit)
+        : fromEnv
+          ? parseMemoryLimit(fromEnv, 'DUCKDB_MEMORY_LIMIT')
+          : defaultMemoryLimit();
+    const given = options.tempDirectory ?? process.env.DUCKDB_TEMP_DIRECTORY;
+    const ownTempDirectory = given ? null : mkdtempSync(join(tmpdir(), 'hpu-duckdb-'));
+    const tempDirectory = given ?? (ownTempDirectory as string);
+    let instance: DuckDBInstance | undefined;
+    try {
+      instance = await DuckDBInstance.create(':memory:', {
+        memory_limit: memoryLimit,
+        temp_directory: tempDirectory,
+        // Results with an ORDER BY keep it; the rest may come in any order, which saves memory.
+        preserve_insertion_order: 'false',
+      });
+      const connection = await instance.connect();
+      const engine = new DuckDbEngine(instance, connection, dataDir, ownTempDirectory);
+      await connection.run("SET TimeZone = 'UTC'");
+      for (const macro of MACROS) await connection.run(macro);
+      await engine.refreshViews();
+      return engine;
+    } catch (e) {
+      instance?.closeSync();
+      if (ownTempDirectory) rmSync(ownTempDirectory, { recursive: true, force: true });
+      throw e;
+    }
+  }
+
+  /** The settings in force, for logs and benchmarks. */
+  async settings(): Promise<Record<string, string>> {
+    const { rows } = await this.query(
+      `SELECT name, value FROM duckdb_settings() WHERE name IN ('memory_limit', 'threads', 'temp_directory', 'preserve_insertion_order') ORDER BY name`,
+    );
+    return Object.fromEntries(rows.map((r) => [String(r.name), String(r.value)]));
   }
 
   /** (Re)creates the table views; call after files were added to a table that had none. */
@@ -130,5 +197,6 @@ export class DuckDbEngine implements QueryEngine {
   async close(): Promise<void> {
     this.connection.closeSync();
     this.instance.closeSync();
+    if (this.ownTempDirectory) rmSync(this.ownTempDirectory, { recursive: true, force: true });
   }
 }
