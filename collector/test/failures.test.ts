@@ -131,7 +131,8 @@ describe('collector failure drills', { concurrency: false }, () => {
           collector = drillCollector(
             c,
             's3-writer',
-            { storeOptions: { s3Endpoint: proxyUrl, s3ClientConfig: s3.clientConfig } },
+            // Short timeouts so the hanging endpoint costs the drill a second, not thirty.
+            { storeOptions: { s3Endpoint: proxyUrl, s3ClientConfig: s3.clientConfig, s3Timeouts: { connectionMs: 500, requestMs: 1000 } } },
             { storage: { kind: 's3', bucket: 'usage-drill', prefix: 'hpu' } },
           );
           await collector.start();

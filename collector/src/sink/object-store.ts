@@ -61,7 +61,16 @@ export interface S3StoreOptions {
   forcePathStyle?: boolean;
   /** Extra client settings (tests pass credentials and checksum behaviour). */
   clientConfig?: S3ClientConfig;
+  timeouts?: S3Timeouts;
 }
+
+/** How long to wait for a connection and for a whole request; a stuck request then fails and is retried. */
+export interface S3Timeouts {
+  connectionMs: number;
+  requestMs: number;
+}
+
+const S3_TIMEOUTS: S3Timeouts = { connectionMs: 5_000, requestMs: 30_000 };
 
 class S3ObjectStore implements ObjectStore {
   readonly description: string;
@@ -75,7 +84,11 @@ class S3ObjectStore implements ObjectStore {
       forcePathStyle: options.forcePathStyle ?? Boolean(options.endpoint),
       // Fail a stuck request quickly; the uploader retries with backoff and the spool keeps the data.
       // Without throwOnRequestTimeout the SDK only logs a warning and the request hangs on.
-      requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: 30_000, throwOnRequestTimeout: true }),
+      requestHandler: new NodeHttpHandler({
+        connectionTimeout: (options.timeouts ?? S3_TIMEOUTS).connectionMs,
+        requestTimeout: (options.timeouts ?? S3_TIMEOUTS).requestMs,
+        throwOnRequestTimeout: true,
+      }),
       maxAttempts: 2,
       ...options.clientConfig,
     });
@@ -93,6 +106,7 @@ export interface StoreOptions {
   region?: string;
   s3Endpoint?: string;
   s3ClientConfig?: S3ClientConfig;
+  s3Timeouts?: S3Timeouts;
 }
 
 export function openObjectStore(location: StorageLocation, options: StoreOptions = {}): ObjectStore {
@@ -103,5 +117,6 @@ export function openObjectStore(location: StorageLocation, options: StoreOptions
     ...(options.region ? { region: options.region } : {}),
     ...(options.s3Endpoint ? { endpoint: options.s3Endpoint } : {}),
     ...(options.s3ClientConfig ? { clientConfig: options.s3ClientConfig } : {}),
+    ...(options.s3Timeouts ? { timeouts: options.s3Timeouts } : {}),
   });
 }

@@ -7,7 +7,6 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import S3rver from 's3rver';
 
 // s3rver 3.7.1 encrypts ListObjectsV2 continuation tokens with DES, which OpenSSL 3 (Node >= 17)
@@ -43,8 +42,6 @@ export async function startS3(bucket: string): Promise<TestS3> {
     // s3rver stores aws-chunked framing verbatim when the SDK adds checksums to streamed bodies.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
-    // Short timeouts so a hanging endpoint costs a test a second, not thirty.
-    requestHandler: new NodeHttpHandler({ connectionTimeout: 500, requestTimeout: 1000, throwOnRequestTimeout: true }),
   };
   const client = new S3Client({ ...clientConfig, endpoint });
   await client.send(new CreateBucketCommand({ Bucket: bucket }));
