@@ -476,6 +476,19 @@ describe('watch protocol', () => {
     assert.deepEqual(watch.events, []);
   });
 
+  it('counts the events that given watches would be sent', () => {
+    const server = new FakeApiServer();
+    const sent = server.countWatchEvents([{ path: '/api/v1/pods', labelSelector: '!queued' }, { path: '/api/v1/nodes' }]);
+    server.create(PODS, { metadata: { name: 'plain', namespace: 'a' } }); // 1: ADDED
+    server.create(PODS, { metadata: { name: 'queued', namespace: 'a', labels: { queued: 'yes' } } }); // not selected
+    server.update(PODS, { metadata: { name: 'queued', namespace: 'a', labels: { queued: 'yes', x: '1' } } }); // not selected
+    server.update(PODS, { metadata: { name: 'plain', namespace: 'a', labels: { queued: 'yes' } } }); // 2: DELETED (left)
+    server.create(NODES, { metadata: { name: 'n1' } }); // 3
+    server.create(NAMESPACES, { metadata: { name: 'a' } }); // not watched
+    assert.equal(sent(), 3);
+    assert.throws(() => server.countWatchEvents([{ path: '/api/v1/nothing' }]), /no resource type/);
+  });
+
   it('turns changes into and out of a label selection into ADDED and DELETED', async () => {
     const { server, url } = ctx;
     server.create(PODS, { metadata: { name: 'sel', namespace: 'ns', labels: { app: 'x' } } });

@@ -759,6 +759,25 @@ export class FakeApiServer {
     for (const watcher of this.takeWatchers()) watcher.res.end();
   }
 
+  /**
+   * Counts, from now on, the events that watches on these collection paths (all namespaces, with
+   * an optional label selector) would receive; benchmarks compare it with what a client handled.
+   */
+  countWatchEvents(watches: ReadonlyArray<{ path: string; labelSelector?: string }>): () => number {
+    const filters = new Map<string, Filter>();
+    for (const watch of watches) {
+      const type = [...this.types.values()].find((t) => resourcePath(t) === watch.path);
+      if (!type) throw new Error(`no resource type is served at ${watch.path}`);
+      filters.set(typeKey(type), { labels: parseLabelSelector(watch.labelSelector ?? ''), fields: [] });
+    }
+    let count = 0;
+    this.store.subscribe((event) => {
+      const filter = filters.get(event.key);
+      if (filter && watchEventType(filter, event) !== undefined) count++;
+    });
+    return () => count;
+  }
+
   /** Forgets the event history: every later watch from an already seen resourceVersion gets 410. */
   expireHistory(): void {
     this.store.expireHistory();
@@ -1210,23 +1229,24 @@ function parseContinue(token: string): { revision: number; after: string } {
   throw badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
 }
 
-function watchLine(filter: Filter, event: StoreEvent): string | undefined {
+/** What a watch with this filter sees of a change: nothing, or an event of this type. */
+function watchEventType(filter: Filter, event: StoreEvent): WatchEventType | undefined {
   const now = matchesFilter(filter, event.object);
-  const before = event.previous !== undefined && matchesFilter(filter, event.previous);
-  switch (event.type) {
-    case 'ADDED':
-      return now ? eventLine('ADDED', event.object) : undefined;
-    case 'DELETED':
-      return now ? eventLine('DELETED', event.object) : undefined;
-    case 'MODIFIED':
-      if (now) return eventLine(before ? 'MODIFIED' : 'ADDED', event.object);
-      if (before) {
-        const last = clone(event.previous!);
-        last.metadata.resourceVersion = event.object.metadata.resourceVersion;
-        return eventLine('DELETED', last);
-      }
-      return undefined;
+  if (event.type !== 'MODIFIED') return now ? event.type : undefined;
+  if (now) return event.previous !== undefined && matchesFilter(filter, event.previous) ? 'MODIFIED' : 'ADDED';
+  return event.previous !== undefined && matchesFilter(filter, event.previous) ? 'DELETED' : undefined;
+}
+
+function watchLine(filter: Filter, event: StoreEvent): string | undefined {
+  const type = watchEventType(filter, event);
+  if (type === undefined) return undefined;
+  if (type === 'DELETED' && event.type === 'MODIFIED') {
+    // Left the selection: the last state that matched, at the change's revision.
+    const last = clone(event.previous!);
+    last.metadata.resourceVersion = event.object.metadata.resourceVersion;
+    return eventLine('DELETED', last);
   }
+  return eventLine(type, event.object);
 }
 
 async function readJsonObject(req: IncomingMessage): Promise<Record<string, unknown>> {
