@@ -38,8 +38,16 @@ function spanCtes(options: IntervalOptions): Cte[] {
  * segment each ClusterQueue has a usage U and a nominal quota N. Own = min(U, N), borrowed =
  * U − own. The cohort's borrowing B = Σ borrowed is lent by the members with quota to spare, in
  * proportion to what each can lend: lendable = min(max(0, N − U), lending limit).
+ *
+ * U and N change only at a ClusterQueue's own moments, so levels are computed per ClusterQueue
+ * over its own moments (`member_segments`), not over every moment of its cohort. Lending needs
+ * the cohort: its totals B and Σ lendable are running sums of what its members add and take away
+ * at their moments (`pool_levels`), and a member's lent hours over one of its segments are its
+ * lendable times the integral of the cohort's ratio min(1, B / Σ lendable) over that segment,
+ * from running integrals that restart every hour (`pool_integrals`). With `lent` false only the
+ * per-ClusterQueue segments are made (own and borrowed need nothing else).
  */
-function quotaSweepCtes(options: IntervalOptions): Cte[] {
+function quotaSweepCtes(options: IntervalOptions, { lent }: { lent: boolean }): Cte[] {
   const window = rawReadWindow(options.range.start, options.range.end);
   const cqScan = `${options.relations.clusterqueue} WHERE ${dayPartitionPredicate(window.start, window.end)} AND ${clusterPredicate(options.clusters)}
    AND "timestamp" >= ${sqlTimestamp(window.start)} AND "timestamp" < ${sqlTimestamp(window.end)} AND cluster_queue <> ''`;
@@ -47,8 +55,11 @@ function quotaSweepCtes(options: IntervalOptions): Cte[] {
   const lendLimit = (key: ResourceKey) =>
     `CASE WHEN ${key}_lending_limit IS NULL THEN ${UNLIMITED} ELSE ${inRollupUnits(key, `${key}_lending_limit`)} END`;
   const member = 'cluster, cluster_queue, flavor';
+  const sameMember = (a: string, b: string) => `${b}.cluster = ${a}.cluster AND ${b}.cluster_queue = ${a}.cluster_queue AND ${b}.flavor = ${a}.flavor`;
+  const samePool = (a: string, b: string) => `${b}.cluster = ${a}.cluster AND ${b}.pool = ${a}.pool AND ${b}.flavor = ${a}.flavor`;
+  const running = (partition: string, order = 't') => `OVER (PARTITION BY ${partition} ORDER BY ${order} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)`;
   const start = sqlTimestamp(options.range.start);
-  return [
+  const ctes: Cte[] = [
     [
       'cq_rows',
       `SELECT cluster, cluster_queue, flavor, "timestamp" AS ts, team, namespace, cohort, instance_type,
@@ -78,84 +89,117 @@ function quotaSweepCtes(options: IntervalOptions): Cte[] {
     ],
     [
       // Quota in force from each record's time; the last record before the range applies from its start.
-      'cq_settings',
+      'cq_records',
       `SELECT ${member}, greatest(ts, ${start}) AS t,
        ${STEMS.map((s) => `max_by(n_${s}, ts) AS n_${s}, max_by(ll_${s}, ts) AS ll_${s}`).join(', ')}
   FROM cq_rows GROUP BY ${member}, greatest(ts, ${start})`,
     ],
     [
-      'pool_times',
-      `SELECT DISTINCT p.cluster, p.pool, p.flavor, x.t
-  FROM pools p
-  JOIN (SELECT ${member}, t FROM cq_deltas UNION ALL SELECT ${member}, t FROM cq_settings) x
-    ON x.cluster = p.cluster AND x.cluster_queue = p.cluster_queue AND x.flavor = p.flavor
+      // Only the records that change the quota: a ClusterQueue is recorded on every change of its
+      // usage too, and a moment that changes nothing need not cut a segment.
+      'cq_settings',
+      `SELECT ${member}, t, ${STEMS.map((s) => `n_${s}, ll_${s}`).join(', ')}
+  FROM (SELECT r.*,
+               ${STEMS.map((s) => `lag(n_${s}) OVER (PARTITION BY ${member} ORDER BY t) IS DISTINCT FROM n_${s} OR lag(ll_${s}) OVER (PARTITION BY ${member} ORDER BY t) IS DISTINCT FROM ll_${s}`).join('\n               OR ')} AS changes
+          FROM cq_records r) c
+ WHERE changes`,
+    ],
+    ['first_settings', `SELECT ${member}, min(t) AS t FROM cq_settings GROUP BY ${member}`],
+    [
+      // A ClusterQueue's moments: its own changes, every hour, and the ends of the span.
+      'member_times',
+      `SELECT ${member}, t FROM cq_deltas
 UNION
-SELECT DISTINCT p.cluster, p.pool, p.flavor, u.t
+SELECT ${member}, t FROM cq_settings
+UNION
+SELECT p.cluster, p.cluster_queue, p.flavor, u.t
   FROM pools p JOIN span s ON s.cluster = p.cluster
  CROSS JOIN UNNEST(sequence(date_trunc('hour', s.span_start), s.span_end, INTERVAL '1' HOUR)) AS u(t)
 UNION
-SELECT DISTINCT p.cluster, p.pool, p.flavor, s.span_start FROM pools p JOIN span s ON s.cluster = p.cluster
+SELECT p.cluster, p.cluster_queue, p.flavor, s.span_start FROM pools p JOIN span s ON s.cluster = p.cluster
 UNION
-SELECT DISTINCT p.cluster, p.pool, p.flavor, s.span_end FROM pools p JOIN span s ON s.cluster = p.cluster`,
+SELECT p.cluster, p.cluster_queue, p.flavor, s.span_end FROM pools p JOIN span s ON s.cluster = p.cluster`,
     ],
     [
-      'grid',
-      `SELECT p.cluster, p.pool, p.cluster_queue, p.flavor, p.team, p.namespace, p.cohort, p.instance_type, pt.t,
-       ${STEMS.map((s) => `coalesce(d.d_${s}, 0) AS d_${s}, st.n_${s}, st.ll_${s}`).join(',\n       ')},
-       CASE WHEN st.t IS NULL THEN 0 ELSE 1 END AS has_setting
+      'member_levels',
+      `SELECT p.cluster, p.pool, p.cluster_queue, p.flavor, p.team, p.namespace, p.cohort, p.instance_type, mt.t,
+       ${STEMS.map((s) => `sum(coalesce(d.d_${s}, 0)) ${running('p.cluster, p.cluster_queue, p.flavor', 'mt.t')} AS u_${s}`).join(',\n       ')},
+       max(st.t) ${running('p.cluster, p.cluster_queue, p.flavor', 'mt.t')} AS setting_at,
+       lead(mt.t) OVER (PARTITION BY p.cluster, p.cluster_queue, p.flavor ORDER BY mt.t) AS t_next
   FROM pools p
-  JOIN pool_times pt ON pt.cluster = p.cluster AND pt.pool = p.pool AND pt.flavor = p.flavor
-  LEFT JOIN cq_deltas d ON d.cluster = p.cluster AND d.cluster_queue = p.cluster_queue AND d.flavor = p.flavor AND d.t = pt.t
-  LEFT JOIN cq_settings st ON st.cluster = p.cluster AND st.cluster_queue = p.cluster_queue AND st.flavor = p.flavor AND st.t = pt.t`,
+  JOIN member_times mt ON ${sameMember('p', 'mt')}
+  LEFT JOIN cq_deltas d ON ${sameMember('p', 'd')} AND d.t = mt.t
+  LEFT JOIN cq_settings st ON ${sameMember('p', 'st')} AND st.t = mt.t`,
     ],
     [
-      'grid_levels',
-      `SELECT g.*,
-       ${STEMS.map((s) => `sum(d_${s}) OVER (PARTITION BY ${member} ORDER BY t ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS u_${s}`).join(',\n       ')},
-       sum(has_setting) OVER (PARTITION BY ${member} ORDER BY t ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS setting_group,
-       lead(t) OVER (PARTITION BY ${member} ORDER BY t) AS t_next
-  FROM grid g`,
+      // The quota setting in force: the latest one so far; before the first one, the first one.
+      'member_filled',
+      `SELECT l.cluster, l.pool, l.cluster_queue, l.flavor, l.team, l.namespace, l.cohort, l.instance_type, l.t, l.t_next,
+       ${STEMS.map((s) => `greatest(l.u_${s}, 0) AS u_${s}, coalesce(st.n_${s}, 0) AS n_${s}, coalesce(st.ll_${s}, ${UNLIMITED}) AS ll_${s}`).join(',\n       ')}
+  FROM member_levels l
+  LEFT JOIN first_settings f ON ${sameMember('l', 'f')}
+  LEFT JOIN cq_settings st ON ${sameMember('l', 'st')} AND st.t = coalesce(l.setting_at, f.t)`,
     ],
     [
-      // Carry each quota setting forward; before the first one, the first one applies.
-      'grid_filled',
-      `SELECT cluster, pool, cluster_queue, flavor, team, namespace, cohort, instance_type, t, t_next,
-       ${STEMS.map(
-         (s) =>
-           `greatest(u_${s}, 0) AS u_${s},
-       coalesce(first_value(n_${s}) OVER (PARTITION BY ${member}, setting_group ORDER BY t), min_by(n_${s}, CASE WHEN has_setting = 1 THEN t END) OVER (PARTITION BY ${member}), 0) AS n_${s},
-       coalesce(first_value(ll_${s}) OVER (PARTITION BY ${member}, setting_group ORDER BY t), min_by(ll_${s}, CASE WHEN has_setting = 1 THEN t END) OVER (PARTITION BY ${member}), ${UNLIMITED}) AS ll_${s}`,
-       ).join(',\n       ')}
-  FROM grid_levels`,
-    ],
-    [
-      'grid_split',
+      'member_split',
       `SELECT f.*,
        ${STEMS.map(
          (s) =>
            `least(u_${s}, n_${s}) AS own_${s}, greatest(u_${s} - n_${s}, 0) AS borrowed_${s},
        CASE WHEN ll_${s} < 0 THEN greatest(n_${s} - u_${s}, 0) ELSE least(greatest(n_${s} - u_${s}, 0), ll_${s}) END AS lendable_${s}`,
        ).join(',\n       ')}
-  FROM grid_filled f`,
+  FROM member_filled f`,
     ],
     [
-      'pool_totals',
-      `SELECT cluster, pool, flavor, t, ${STEMS.map((s) => `sum(borrowed_${s}) AS pool_borrowed_${s}, sum(lendable_${s}) AS pool_lendable_${s}`).join(', ')}
-  FROM grid_split GROUP BY cluster, pool, flavor, t`,
+      'member_segments',
+      `SELECT m.*, date_trunc('hour', m.t) AS hour, ${hoursBetween('m.t', 'm.t_next')} AS hours
+  FROM member_split m
+  JOIN span s ON s.cluster = m.cluster
+ WHERE m.t_next IS NOT NULL AND m.t >= s.span_start AND m.t_next <= s.span_end AND m.t_next > m.t`,
+    ],
+  ];
+  if (!lent) return ctes;
+  return [
+    ...ctes,
+    [
+      // What each member adds to its cohort's borrowing and lendable quota at its moments.
+      'pool_changes',
+      `SELECT cluster, pool, flavor, t, ${STEMS.map((s) => `sum(b_${s}) AS db_${s}, sum(l_${s}) AS dl_${s}`).join(', ')}
+  FROM (SELECT cluster, pool, flavor, t, ${STEMS.map((s) => `borrowed_${s} AS b_${s}, lendable_${s} AS l_${s}`).join(', ')} FROM member_split
+        UNION ALL
+        SELECT cluster, pool, flavor, t_next, ${STEMS.map((s) => `-borrowed_${s}, -lendable_${s}`).join(', ')} FROM member_split WHERE t_next IS NOT NULL) c
+ GROUP BY cluster, pool, flavor, t`,
+    ],
+    [
+      'pool_levels',
+      `SELECT cluster, pool, flavor, t, lead(t) OVER (PARTITION BY cluster, pool, flavor ORDER BY t) AS t_next,
+       ${STEMS.map((s) => `sum(db_${s}) ${running('cluster, pool, flavor')} AS pool_borrowed_${s}, sum(dl_${s}) ${running('cluster, pool, flavor')} AS pool_lendable_${s}`).join(',\n       ')}
+  FROM pool_changes`,
+    ],
+    [
+      // Per cohort segment in the span: the share of lendable quota lent, times its hours.
+      'pool_ratios',
+      `SELECT p.cluster, p.pool, p.flavor, p.t, p.t_next, date_trunc('hour', p.t) AS hour,
+       ${STEMS.map(
+         (s) =>
+           `CASE WHEN p.pool_lendable_${s} > 0 THEN least(1.0, greatest(p.pool_borrowed_${s}, 0) / p.pool_lendable_${s}) ELSE 0 END * ${hoursBetween('p.t', 'p.t_next')} AS r_${s}`,
+       ).join(',\n       ')}
+  FROM pool_levels p
+  JOIN span s ON s.cluster = p.cluster
+ WHERE p.t_next IS NOT NULL AND p.t >= s.span_start AND p.t_next <= s.span_end AND p.t_next > p.t`,
+    ],
+    [
+      // Running integral of that share within each hour, up to the end of each cohort segment.
+      'pool_integrals',
+      `SELECT cluster, pool, flavor, hour, t_next, ${STEMS.map((s) => `sum(r_${s}) ${running('cluster, pool, flavor, hour')} AS through_${s}`).join(', ')}
+  FROM pool_ratios`,
     ],
     [
       'quota_segments',
-      `SELECT g.cluster, g.cluster_queue, g.flavor, g.team, g.namespace, g.cohort, g.instance_type, g.t, g.t_next,
-       date_trunc('hour', g.t) AS hour, ${hoursBetween('g.t', 'g.t_next')} AS hours,
-       ${STEMS.map(
-         (s) =>
-           `g.u_${s}, g.n_${s}, g.own_${s}, g.borrowed_${s},
-       CASE WHEN p.pool_lendable_${s} > 0 THEN g.lendable_${s} * least(1.0, p.pool_borrowed_${s} / p.pool_lendable_${s}) ELSE 0 END AS lent_${s}`,
-       ).join(',\n       ')}
-  FROM grid_split g
-  JOIN pool_totals p ON p.cluster = g.cluster AND p.pool = g.pool AND p.flavor = g.flavor AND p.t = g.t
-  JOIN span s ON s.cluster = g.cluster
- WHERE g.t_next IS NOT NULL AND g.t >= s.span_start AND g.t_next <= s.span_end AND g.t_next > g.t`,
+      `SELECT m.*, ${STEMS.map((s) => `m.lendable_${s} * (e.through_${s} - coalesce(b.through_${s}, 0)) AS lent_hours_${s}`).join(',\n       ')}
+  FROM member_segments m
+  JOIN pool_integrals e ON ${samePool('m', 'e')} AND e.hour = m.hour AND e.t_next = m.t_next
+  LEFT JOIN pool_integrals b ON ${samePool('m', 'b')} AND b.hour = m.hour AND b.t_next = m.t`,
     ],
   ];
 }
@@ -170,9 +214,10 @@ export function teamHourlySql(options: IntervalOptions): string {
     [`${s}_hours`, sum(`u_${s} * hours`)],
     [`${s}_own_hours`, sum(`own_${s} * hours`)],
     [`${s}_borrowed_hours`, sum(`borrowed_${s} * hours`)],
-    [`${s}_lent_hours`, sum(`lent_${s} * hours`)],
+    [`${s}_lent_hours`, sum(`lent_hours_${s}`)],
     [`${s}_nominal_hours`, sum(`n_${s} * hours`)],
-    [`${s}_unused_hours`, sum(`greatest(n_${s} - own_${s} - lent_${s}, 0) * hours`)],
+    // Lent never exceeds N − own at any moment, so unused is N − own − lent over the segment.
+    [`${s}_unused_hours`, sum(`greatest((n_${s} - own_${s}) * hours - lent_hours_${s}, 0)`)],
   ]);
   const select = new Map<string, string>([
     ['hour', 'hour'],
@@ -184,7 +229,7 @@ export function teamHourlySql(options: IntervalOptions): string {
     ['instance_type', 'max(instance_type)'],
     ...(measures as Array<[string, string]>),
   ]);
-  return `${withClause([...rollupCtes(options), ...quotaSweepCtes(options)])}
+  return `${withClause([...rollupCtes(options), ...quotaSweepCtes(options, { lent: true })])}
 SELECT ${columnsOf('team_hourly').map((c) => `${select.get(c) ?? 'NULL'} AS ${c}`).join(',\n       ')}
   FROM quota_segments
  GROUP BY cluster, hour, cluster_queue, flavor
@@ -287,7 +332,7 @@ SELECT ${columnsOf('capacity_hourly').map((c) => `${select.get(c) ?? 'NULL'} AS 
 export function summaryReportSql(options: IntervalOptions): string {
   const ctes: Cte[] = [
     ...rollupCtes(options),
-    ...quotaSweepCtes(options),
+    ...quotaSweepCtes(options, { lent: false }),
     ['neuron_cores', `SELECT * FROM ${neuronCoresTable()} n`],
     [
       'summary_parts',
@@ -297,7 +342,7 @@ export function summaryReportSql(options: IntervalOptions): string {
        ${neuronCores('q.borrowed_neuron_core', 'q.borrowed_neuron_device')} * q.hours AS neuron_borrowed,
        q.u_gpu * q.hours AS gpu_total, q.own_gpu * q.hours AS gpu_own, q.borrowed_gpu * q.hours AS gpu_borrowed,
        q.u_cpu * q.hours AS cpu_total, q.own_cpu * q.hours AS cpu_own, q.borrowed_cpu * q.hours AS cpu_borrowed
-  FROM quota_segments q LEFT JOIN neuron_cores nc ON nc.instance_type = q.instance_type
+  FROM member_segments q LEFT JOIN neuron_cores nc ON nc.instance_type = q.instance_type
 UNION ALL
 SELECT CAST(date_trunc('day', h.hour) AS DATE), h.namespace, h.team, h.instance_type,
        ${neuronCores('h.neuron_core', 'h.neuron_device')} * h.hours, ${neuronCores('h.neuron_core', 'h.neuron_device')} * h.hours, 0,
