@@ -112,6 +112,27 @@ export function defaultMemoryLimit(): string {
   return `${Math.max(256, Math.floor(available / 2 / 2 ** 20))}MiB`;
 }
 
+/** Spill folders of engines not closed yet: removed when the process exits without closing them. */
+const openSpillFolders = new Set<string>();
+let exitHookInstalled = false;
+
+function ownSpillFolder(): string {
+  const folder = mkdtempSync(join(tmpdir(), 'hpu-duckdb-'));
+  openSpillFolders.add(folder);
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once('exit', () => {
+      for (const f of openSpillFolders) rmSync(f, { recursive: true, force: true });
+    });
+  }
+  return folder;
+}
+
+function removeSpillFolder(folder: string): void {
+  openSpillFolders.delete(folder);
+  rmSync(folder, { recursive: true, force: true });
+}
+
 export class DuckDbEngine implements QueryEngine {
   readonly dialect: Dialect = 'duckdb';
 
@@ -133,7 +154,7 @@ export class DuckDbEngine implements QueryEngine {
           ? parseMemoryLimit(fromEnv, 'DUCKDB_MEMORY_LIMIT')
           : defaultMemoryLimit();
     const given = options.tempDirectory ?? process.env.DUCKDB_TEMP_DIRECTORY;
-    const ownTempDirectory = given ? null : mkdtempSync(join(tmpdir(), 'hpu-duckdb-'));
+    const ownTempDirectory = given ? null : ownSpillFolder();
     const tempDirectory = given ?? (ownTempDirectory as string);
     let instance: DuckDBInstance | undefined;
     try {
@@ -151,7 +172,7 @@ export class DuckDbEngine implements QueryEngine {
       return engine;
     } catch (e) {
       instance?.closeSync();
-      if (ownTempDirectory) rmSync(ownTempDirectory, { recursive: true, force: true });
+      if (ownTempDirectory) removeSpillFolder(ownTempDirectory);
       throw e;
     }
   }
@@ -197,6 +218,6 @@ export class DuckDbEngine implements QueryEngine {
   async close(): Promise<void> {
     this.connection.closeSync();
     this.instance.closeSync();
-    if (this.ownTempDirectory) rmSync(this.ownTempDirectory, { recursive: true, force: true });
+    if (this.ownTempDirectory) removeSpillFolder(this.ownTempDirectory);
   }
 }
