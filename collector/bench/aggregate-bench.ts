@@ -38,11 +38,11 @@ import {
   hourPartitionOf,
   localRelations,
   rawPartitionPath,
+  rawReadWindow,
   rawRelations,
   rollupSql,
   sqlString,
   type RawTableName,
-  type Relations,
   type RollupTableName,
 } from '@hyperpod-usage/model';
 import { aggregate } from '../src/aggregate/aggregator.js';
@@ -65,9 +65,9 @@ const USAGE = `Usage: npm run bench:aggregate -- [options]
   --keep DIR           keep the recording, the tiled records and the rollups in DIR
   --reuse-tiled        with --keep DIR: aggregate the tiled records an earlier run left in DIR
                        (same --scenario, --days, --base-hours, --layout) instead of tiling again
-  --scoped-views       aggregate each day from the files of its read window only (3 day partitions,
-                       read_parquet over their folders) instead of the engine's views, which glob
-                       every raw file of every day (what the aggregation could do; compare both)
+  --glob-views         read raw records through the engine's views, which glob every raw file of
+                       every day, instead of only the 3 day folders a day needs (what \`hpu aggregate\`
+                       does since it scopes its reads; to compare both)
   --memory-limit SIZE  DuckDB memory_limit for the aggregation, e.g. 12GB (default: the engine's,
                        DUCKDB_MEMORY_LIMIT or half of the memory)
   --profile            also profile each rollup query of a middle day (DuckDB operator timings)
@@ -100,7 +100,7 @@ interface Options {
   profile: boolean;
   reuseTiled: boolean;
   memoryLimit: string | null;
-  scopedViews: boolean;
+  globViews: boolean;
 }
 
 function parseOptions(argv: string[]): Options | null {
@@ -121,7 +121,7 @@ function parseOptions(argv: string[]): Options | null {
         profile: { type: 'boolean', default: false },
         'reuse-tiled': { type: 'boolean', default: false },
         'memory-limit': { type: 'string' },
-        'scoped-views': { type: 'boolean', default: false },
+        'glob-views': { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
     }));
@@ -158,7 +158,7 @@ function parseOptions(argv: string[]): Options | null {
     profile: values.profile,
     reuseTiled: values['reuse-tiled'],
     memoryLimit: memoryLimit ?? null,
-    scopedViews: values['scoped-views'],
+    globViews: values['glob-views'],
   };
 }
 
@@ -559,30 +559,6 @@ interface DayRun {
   perTable: Map<RollupTableName, number>;
 }
 
-/**
- * Relations that read only the raw files a day's aggregation needs: the folders of the day before,
- * the day and the day after (the SQL's partition predicate selects exactly those), so neither the
- * file listing nor union_by_name's schema reading grows with the days kept.
- */
-function scopedRelations(dataDir: string, day: number): Relations {
-  const relations = localRelations();
-  for (const t of RAW_TABLE_NAMES) {
-    const keys = RAW_TABLES[t].partitionKeys;
-    const folders = [day - DAY_MS, day, day + DAY_MS]
-      .map((d) => {
-        const p = hourPartitionOf(d);
-        return join(dataDir, 'raw', t, `year=${p.year}`, `month=${p.month}`, `day=${p.day}`);
-      })
-      .filter((f) => existsSync(f));
-    if (folders.length === 0) continue;
-    const globs = folders.map((f) => join(f, ...keys.slice(3).map((k) => `${k}=*`), '*.parquet'));
-    relations[t] =
-      `read_parquet([${globs.map(sqlString).join(', ')}], hive_partitioning = true, union_by_name = true, ` +
-      `hive_types = {${keys.map((k) => `'${k}': VARCHAR`).join(', ')}})`;
-  }
-  return relations;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Parquet column chunk sizes
 
@@ -842,7 +818,8 @@ async function main(): Promise<void> {
         const { peakRss } = await withPeakRss(() =>
           aggregate({
             writer,
-            relations: options.scopedViews ? scopedRelations(tiledDir, day) : relations,
+            relations,
+            ...(options.globViews ? {} : { rawRelationsFor: (start: number, end: number) => (engine as DuckDbEngine).rawRelationsFor(start, end) }),
             days: [day],
             clusters: [],
             prices,
@@ -996,8 +973,9 @@ async function main(): Promise<void> {
         const middle = days[Math.floor(days.length / 2)] as number;
         const result: NonNullable<typeof profile> = [];
         for (const t of dailyTables) {
-          const profiled = options.scopedViews ? scopedRelations(tiledDir, middle) : relations;
-          const sql = rollupSql(t as Exclude<RollupTableName, 'prices'>, { relations: rawRelations(profiled), range: { start: middle, end: middle + DAY_MS }, clusters: [CLUSTER] });
+          const window = rawReadWindow(middle, middle + DAY_MS);
+          const profiled = options.globViews ? rawRelations(relations) : (engine as DuckDbEngine).rawRelationsFor(window.start, window.end);
+          const sql = rollupSql(t as Exclude<RollupTableName, 'prices'>, { relations: profiled, range: { start: middle, end: middle + DAY_MS }, clusters: [CLUSTER] });
           const t0 = performance.now();
           const r = await (engine as DuckDbEngine).query(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`);
           const seconds = (performance.now() - t0) / 1000;
@@ -1090,9 +1068,9 @@ async function main(): Promise<void> {
     const setting = (name: string): string => duckdbSettings[name] ?? '?';
     say(`Aggregation on DuckDB, one day at a time (6 daily rollups + prices; DuckDB ${setting('threads')} threads, memory_limit ${setting('memory_limit')})`);
     say(
-      options.scopedViews
-        ? '  Raw tables read as read_parquet over the 3 day folders each day needs (--scoped-views), not the engine\'s views over every raw file.'
-        : '  Raw tables read through the engine\'s views (read_parquet over every raw file of every day, union_by_name).',
+      options.globViews
+        ? '  Raw tables read through the engine\'s views (read_parquet over every raw file of every day, union_by_name; --glob-views).'
+        : '  Raw tables read as read_parquet over the 3 day folders each day needs (DuckDbEngine.rawRelationsFor), as `hpu aggregate` does.',
     );
     const secs = stats(dayRuns.map((r) => r.seconds));
     say(

@@ -1,9 +1,10 @@
 // The embedded engine's memory settings: a memory limit and a spill folder, whatever the caller.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { DAY_MS, HOUR_MS, rawPartitionPath, sqlString } from '@hyperpod-usage/model';
 import { openEngine } from '../src/commands/engine-options.js';
 import { ConfigError } from '../src/config.js';
 import { defaultMemoryLimit, DuckDbEngine, parseMemoryLimit } from '../src/engine/duckdb-engine.js';
@@ -59,6 +60,37 @@ describe('DuckDB engine settings', () => {
     } finally {
       if (before === undefined) delete process.env.DUCKDB_MEMORY_LIMIT;
       else process.env.DUCKDB_MEMORY_LIMIT = before;
+    }
+  });
+});
+
+describe('DuckDB raw relations scoped to days', () => {
+  it('read only the day folders asked for, and an empty table where a day has no files', async () => {
+    // A quote in the path: globs enter the SQL as escaped literals.
+    const root = mkdtempSync(join(tmpdir(), "hpu-scoped-it's-"));
+    const day = Date.parse('2025-04-16T00:00:00Z');
+    const engine = await DuckDbEngine.open(root);
+    try {
+      for (const [offset, rows] of [[-DAY_MS, 1], [0, 2], [DAY_MS + 5 * HOUR_MS, 3]] as const) {
+        const folder = join(root, rawPartitionPath('heartdub', day + offset, 'c1'));
+        mkdirSync(folder, { recursive: true });
+        await engine.execute(
+          `COPY (SELECT 'c1' AS cluster, TIMESTAMP '2025-04-16 00:00:00' AS "timestamp", true AS snapshot FROM range(${rows}))
+             TO ${sqlString(join(folder, 'part-0.parquet'))} (FORMAT parquet)`,
+        );
+      }
+      const count = async (relation: string): Promise<unknown> => (await engine.query(`SELECT count(*) AS n FROM ${relation}`)).rows[0]?.n;
+      assert.equal(await count(engine.rawRelationsFor(day, day + DAY_MS).heartdub), 2);
+      assert.equal(await count(engine.rawRelationsFor(day - DAY_MS, day + DAY_MS + HOUR_MS).heartdub), 6);
+      assert.equal(await count(engine.rawRelationsFor(day + 5 * DAY_MS, day + 6 * DAY_MS).heartdub), 0);
+      // Partition values are strings, as in Glue; a table without files still has its columns.
+      const { rows } = await engine.query(`SELECT year, month, day, hour FROM ${engine.rawRelationsFor(day, day + DAY_MS).heartdub} LIMIT 1`);
+      assert.deepEqual(rows, [{ year: '2025', month: '04', day: '16', hour: '00' }]);
+      const empty = await engine.query(`SELECT uid, gpu, cluster, day FROM ${engine.rawRelationsFor(day, day + DAY_MS).workload} WHERE day = '16'`);
+      assert.deepEqual(empty.rows, []);
+    } finally {
+      await engine.close();
+      rmSync(root, { recursive: true, force: true });
     }
   });
 });

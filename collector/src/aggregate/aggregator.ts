@@ -6,11 +6,13 @@ import {
   assertClusterName,
   DAY_MS,
   dayPartitionPredicate,
+  rawReadWindow,
   rawRelations,
   rollupSql,
   ROLLUP_TABLE_NAMES,
   type CostSplit,
   type InstancePrice,
+  type RawRelations,
   type Relations,
   type RollupTableName,
 } from '@hyperpod-usage/model';
@@ -21,6 +23,11 @@ import type { RollupWriter } from './rollup-writer.js';
 export interface AggregateOptions {
   writer: RollupWriter;
   relations: Relations;
+  /**
+   * Raw tables read only where the UTC days overlapping [start, end) lie, where the engine gains
+   * from it (DuckDB: `DuckDbEngine.rawRelationsFor`); by default the raw tables of `relations`.
+   */
+  rawRelationsFor?: (start: number, end: number) => RawRelations;
   /** UTC midnights of the days to (re)compute. */
   days: readonly number[];
   /** Clusters to aggregate; empty to take every cluster with heartbeats on those days. */
@@ -39,12 +46,13 @@ export interface AggregateResult {
 const DAILY_TABLES = ROLLUP_TABLE_NAMES.filter((t): t is Exclude<RollupTableName, 'prices'> => t !== 'prices');
 
 /** Clusters that sent heartbeats on the days; names that could not be a cluster are skipped, loudly. */
-async function discoverClusters(options: Pick<AggregateOptions, 'writer' | 'relations' | 'days' | 'log'>): Promise<string[]> {
+async function discoverClusters(options: Pick<AggregateOptions, 'writer' | 'relations' | 'rawRelationsFor' | 'days' | 'log'>): Promise<string[]> {
   if (options.days.length === 0) return [];
   const first = Math.min(...options.days);
   const last = Math.max(...options.days) + DAY_MS;
+  const heartdub = options.rawRelationsFor ? options.rawRelationsFor(first, last).heartdub : options.relations.heartdub;
   const { rows } = await options.writer.engine.query(
-    `SELECT DISTINCT cluster FROM ${options.relations.heartdub} WHERE ${dayPartitionPredicate(first, last)} ORDER BY cluster`,
+    `SELECT DISTINCT cluster FROM ${heartdub} WHERE ${dayPartitionPredicate(first, last)} ORDER BY cluster`,
   );
   const clusters: string[] = [];
   for (const r of rows) {
@@ -63,10 +71,13 @@ export async function aggregate(options: AggregateOptions): Promise<AggregateRes
   await options.writer.replace({ table: 'prices' }, pricesSelect(options.prices, options.costSplit));
   let partitions = 1;
   for (const day of [...options.days].sort((a, b) => a - b)) {
+    // The records a day's rollups read (its partition predicates select the same days).
+    const window = rawReadWindow(day, day + DAY_MS);
+    const raw = options.rawRelationsFor ? options.rawRelationsFor(window.start, window.end) : rawRelations(options.relations);
     for (const cluster of clusters) {
       for (const table of DAILY_TABLES) {
         const t0 = Date.now();
-        const select = rollupSql(table, { relations: rawRelations(options.relations), range: { start: day, end: day + DAY_MS }, clusters: [cluster] });
+        const select = rollupSql(table, { relations: raw, range: { start: day, end: day + DAY_MS }, clusters: [cluster] });
         await options.writer.replace({ table, day, cluster }, select);
         partitions++;
         options.log.debug('rollup partition written', { table, day: new Date(day).toISOString().slice(0, 10), cluster, ms: Date.now() - t0 });

@@ -86,7 +86,16 @@ export async function aggregateCommand(args: readonly string[]): Promise<void> {
         )
       : [];
     const prices = effectivePrices(priceRegion, DEFAULT_PRICES, fromCur, overrides);
-    const result = await aggregate({ writer: opened.writer, relations: opened.relations, days, clusters: values.cluster ?? [], prices, costSplit, log });
+    const result = await aggregate({
+      writer: opened.writer,
+      relations: opened.relations,
+      ...(opened.rawRelationsFor ? { rawRelationsFor: opened.rawRelationsFor } : {}),
+      days,
+      clusters: values.cluster ?? [],
+      prices,
+      costSplit,
+      log,
+    });
     await opened.refresh();
     console.log(
       `Aggregated ${days.length} day(s) for ${result.clusters.length} cluster(s) (${result.clusters.join(', ') || 'none with data'}): ` +

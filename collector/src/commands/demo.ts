@@ -72,6 +72,7 @@ export async function demo(args: readonly string[]): Promise<void> {
     const aggregated = await aggregate({
       writer: new LocalRollupWriter(engine, dataDir),
       relations: localRelations(),
+      rawRelationsFor: (start, end) => engine.rawRelationsFor(start, end),
       days: [...days],
       clusters: played.map((s) => s.name),
       prices: effectivePrices('us-east-1', DEFAULT_PRICES),

@@ -4,7 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
-import { athenaRelations, localRelations, type Relations } from '@hyperpod-usage/model';
+import { athenaRelations, localRelations, type RawRelations, type Relations } from '@hyperpod-usage/model';
 import { AthenaRollupWriter, LocalRollupWriter, type RollupWriter } from '../aggregate/rollup-writer.js';
 import { ConfigError } from '../config.js';
 import { AthenaEngine } from '../engine/athena-engine.js';
@@ -50,6 +50,8 @@ export interface OpenedEngine {
   /** Local engine: make views see tables that just got their first files. */
   refresh(): Promise<void>;
   relations: Relations;
+  /** Local engine: raw tables over only the day folders a range needs (see AggregateOptions). */
+  rawRelationsFor?: (start: number, end: number) => RawRelations;
   /** Writes rollups where the engine reads them. */
   writer: RollupWriter;
   region: string | undefined;
@@ -77,6 +79,7 @@ export async function openEngine(args: EngineArgs, log: Logger): Promise<OpenedE
       engine,
       refresh: () => engine.refreshViews(),
       relations: localRelations(),
+      rawRelationsFor: (start, end) => engine.rawRelationsFor(start, end),
       writer: new LocalRollupWriter(engine, dataDir),
       region,
       close: () => engine.close(),

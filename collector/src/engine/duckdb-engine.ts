@@ -19,13 +19,17 @@ import {
   type DuckDBValue,
 } from '@duckdb/node-api';
 import {
+  daysBetween,
+  hourPartitionOf,
   RAW_TABLES,
   RAW_TABLE_NAMES,
   ROLLUP_TABLES,
   ROLLUP_TABLE_NAMES,
+  sqlString,
   type Column,
   type ColumnType,
   type Dialect,
+  type RawRelations,
 } from '@hyperpod-usage/model';
 import type { Cell, QueryEngine, QueryResult } from './query-engine.js';
 
@@ -72,14 +76,20 @@ function emptyView(columns: readonly Column[], partitionKeys: readonly string[])
   return `SELECT ${cols.join(', ')} WHERE false`;
 }
 
-function parquetView(dir: string, partitionKeys: readonly string[]): string {
-  const glob = join(dir, ...partitionKeys.map((k) => `${k}=*`), '*.parquet').replace(/'/g, "''");
+/** read_parquet over the files the globs match, partition keys from the Hive folders. */
+function readParquet(globs: readonly string[], partitionKeys: readonly string[]): string {
   // Partition values stay strings, as in Glue: DuckDB would otherwise guess numbers from '12'.
-  const hiveTypes = partitionKeys.map((k) => `'${k}': VARCHAR`).join(', ');
-  return `SELECT * FROM read_parquet('${glob}', hive_partitioning = true, union_by_name = true${
+  const hiveTypes = partitionKeys.map((k) => `${sqlString(k)}: VARCHAR`).join(', ');
+  return `read_parquet([${globs.map(sqlString).join(', ')}], hive_partitioning = true, union_by_name = true${
     partitionKeys.length ? `, hive_types = {${hiveTypes}}` : ''
   })`;
 }
+
+function parquetView(dir: string, partitionKeys: readonly string[]): string {
+  return `SELECT * FROM ${readParquet([join(dir, ...partitionKeys.map((k) => `${k}=*`), '*.parquet')], partitionKeys)}`;
+}
+
+const DAY_KEYS = ['year', 'month', 'day'];
 
 export interface DuckDbOptions {
   /**
@@ -195,6 +205,34 @@ export class DuckDbEngine implements QueryEngine {
       const body = hasParquet(t.dir) ? parquetView(t.dir, t.partitionKeys) : emptyView(t.columns, t.partitionKeys);
       await this.connection.run(`CREATE OR REPLACE VIEW "${t.name}" AS ${body}`);
     }
+  }
+
+  /**
+   * Raw tables as relations that read only the files of the UTC days overlapping [start, end),
+   * for queries whose partition predicate selects those days. The views glob every raw file, and
+   * read every file's footer to line up columns, on every query: with a month kept that is
+   * 150,000 files at 2,000 nodes, for the 3 days a day's rollups read.
+   */
+  rawRelationsFor(start: number, end: number): RawRelations {
+    const relations = {} as Record<keyof RawRelations, string>;
+    for (const name of RAW_TABLE_NAMES) {
+      const table = RAW_TABLES[name];
+      const keys = table.partitionKeys;
+      if (keys.slice(0, DAY_KEYS.length).join() !== DAY_KEYS.join()) throw new Error(`raw table ${name} is not partitioned by day first`);
+      const folders = daysBetween(start, end)
+        .map((d) => {
+          const p = hourPartitionOf(d);
+          return join(this.dataDir, 'raw', name, `year=${p.year}`, `month=${p.month}`, `day=${p.day}`);
+        })
+        .filter(hasParquet);
+      relations[name] = folders.length
+        ? readParquet(
+            folders.map((f) => join(f, ...keys.slice(DAY_KEYS.length).map((k) => `${k}=*`), '*.parquet')),
+            keys,
+          )
+        : `(${emptyView(table.columns, keys)})`;
+    }
+    return relations;
   }
 
   async query(sql: string): Promise<QueryResult> {

@@ -34,6 +34,7 @@ export async function aggregateRun(dataDir: string, start: number, end: number):
   await aggregate({
     writer: new LocalRollupWriter(engine, dataDir),
     relations: localRelations(),
+    rawRelationsFor: (start, end) => engine.rawRelationsFor(start, end),
     days,
     clusters: [],
     prices: effectivePrices('us-east-1', DEFAULT_PRICES),
