@@ -806,7 +806,9 @@ async function main(): Promise<void> {
     }
 
     // 3. Aggregate, day by day
-    engine = await DuckDbEngine.open(tiledDir, options.memoryLimit ? { memoryLimit: options.memoryLimit } : {});
+    // As `hpu aggregate` opens it: no views over the raw files (unless --glob-views reads through them).
+    const engineOptions = options.memoryLimit ? { memoryLimit: options.memoryLimit } : {};
+    engine = await DuckDbEngine.open(tiledDir, { ...engineOptions, rawViews: options.globViews });
     const duckdbSettings = await engine.settings();
     const relations = localRelations();
     const prices = effectivePrices('us-east-1', DEFAULT_PRICES);
@@ -836,7 +838,10 @@ async function main(): Promise<void> {
         );
       }
     });
-    await engine.refreshViews();
+    // The figures below read raw records through views over every file.
+    await engine.close();
+    engine = null;
+    engine = await DuckDbEngine.open(tiledDir, engineOptions);
 
     // Rows each aggregated day reads: the raw read window is the day before, the day and the next hour.
     const windowRows = new Map<RawTableName, number[]>();

@@ -38,6 +38,18 @@ describe('DuckDB engine settings', () => {
     }
   });
 
+  it('makes views over the rollups only, when told to leave the raw files alone', async () => {
+    const engine = await DuckDbEngine.open('/nonexistent-empty-dir', { rawViews: false });
+    try {
+      assert.deepEqual((await engine.query('SELECT count(*) AS n FROM team_hourly')).rows, [{ n: 0 }]);
+      await assert.rejects(engine.query('SELECT count(*) FROM workload'), /workload does not exist/);
+      await engine.refreshViews();
+      await assert.rejects(engine.query('SELECT count(*) FROM workload'), /workload does not exist/);
+    } finally {
+      await engine.close();
+    }
+  });
+
   it('refuses a size it cannot read, from a flag or from DUCKDB_MEMORY_LIMIT', async () => {
     assert.equal(parseMemoryLimit(' 8GB '), '8GB');
     assert.equal(parseMemoryLimit('512MiB'), '512MiB');

@@ -70,7 +70,8 @@ export async function aggregateCommand(args: readonly string[]): Promise<void> {
   if (!['legacy', 'billing-period', 'none'].includes(curPartitioning)) throw new ConfigError('--cur-partitioning: expected legacy, billing-period or none');
   const level = values['log-level'] as 'debug' | 'info' | 'warn' | 'error';
   const log = createLogger({ level, format: process.env.LOG_FORMAT === 'json' ? 'json' : 'text' });
-  const opened = await openEngine(values, log);
+  // Raw records are read day by day through rawRelationsFor, never through views over every file.
+  const opened = await openEngine(values, log, { rawViews: false });
   try {
     const priceRegion = values['price-region'] ?? opened.region ?? 'us-east-1';
     const overrides = [...(values.prices ? loadPriceFile(values.prices) : []), ...(values.price ?? []).map((p) => parsePriceFlag(p, priceRegion))];

@@ -58,7 +58,15 @@ export interface OpenedEngine {
   close(): Promise<void>;
 }
 
-export async function openEngine(args: EngineArgs, log: Logger): Promise<OpenedEngine> {
+export interface OpenOptions {
+  /**
+   * Local engine: make views over the raw tables too (default true). The aggregation reads raw
+   * records through `rawRelationsFor` and opens faster, in less memory, without them.
+   */
+  rawViews?: boolean;
+}
+
+export async function openEngine(args: EngineArgs, log: Logger, options: OpenOptions = {}): Promise<OpenedEngine> {
   const region = args.region ?? process.env.AWS_REGION;
   if (args.engine === 'local') {
     const dataDir = resolve(args.data ?? 'out/usage-data');
@@ -74,6 +82,7 @@ export async function openEngine(args: EngineArgs, log: Logger): Promise<OpenedE
     const engine = await DuckDbEngine.open(dataDir, {
       ...(memoryLimit ? { memoryLimit } : {}),
       ...(args['temp-dir'] ? { tempDirectory: resolve(args['temp-dir']) } : {}),
+      ...(options.rawViews === undefined ? {} : { rawViews: options.rawViews }),
     });
     return {
       engine,

@@ -104,6 +104,13 @@ export interface DuckDbOptions {
    * folder under the system's temporary directory, removed on close.
    */
   tempDirectory?: string;
+  /**
+   * Whether to make views over the raw tables too (default true). Each view globs every raw file
+   * and reads every file's footer when it is made and on every query, which takes time and memory
+   * that grow with the days kept (26 s and 5.9 GB peak for 30 days at 2,000 nodes); the
+   * aggregation reads raw records through `rawRelationsFor` instead and needs none.
+   */
+  rawViews?: boolean;
 }
 
 const SIZE = /^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i;
@@ -152,6 +159,7 @@ export class DuckDbEngine implements QueryEngine {
     readonly dataDir: string,
     /** A spill folder this engine made, removed on close. */
     private readonly ownTempDirectory: string | null,
+    private readonly rawViews: boolean,
   ) {}
 
   /** Opens an in-memory DuckDB with views over `dataDir` (the local storage directory). */
@@ -175,7 +183,7 @@ export class DuckDbEngine implements QueryEngine {
         preserve_insertion_order: 'false',
       });
       const connection = await instance.connect();
-      const engine = new DuckDbEngine(instance, connection, dataDir, ownTempDirectory);
+      const engine = new DuckDbEngine(instance, connection, dataDir, ownTempDirectory, options.rawViews ?? true);
       await connection.run("SET TimeZone = 'UTC'");
       for (const macro of MACROS) await connection.run(macro);
       await engine.refreshViews();
@@ -198,7 +206,7 @@ export class DuckDbEngine implements QueryEngine {
   /** (Re)creates the table views; call after files were added to a table that had none. */
   async refreshViews(): Promise<void> {
     const tables = [
-      ...RAW_TABLE_NAMES.map((n) => ({ ...RAW_TABLES[n], dir: join(this.dataDir, 'raw', n) })),
+      ...(this.rawViews ? RAW_TABLE_NAMES : []).map((n) => ({ ...RAW_TABLES[n], dir: join(this.dataDir, 'raw', n) })),
       ...ROLLUP_TABLE_NAMES.map((n) => ({ ...ROLLUP_TABLES[n], dir: join(this.dataDir, ROLLUP_TABLES[n].location) })),
     ];
     for (const t of tables) {
