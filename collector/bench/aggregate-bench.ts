@@ -11,7 +11,9 @@
  *    real cluster keeps its nodes and queues all month). By default each collector file becomes
  *    one tiled file, so a day holds as many files as the collector would have written.
  * 3. Aggregate: `aggregate()` with the `LocalRollupWriter`, day by day (all daily rollups and
- *    the price table), timed per day and per rollup table.
+ *    the price table), timed per day and per rollup table, on DuckDB opened as `hpu aggregate`
+ *    opens it (its default memory limit unless --memory-limit; each day's raw partitions read
+ *    through `rawRelationsFor`, or through views over every raw file with --glob-views).
  * 4. Measure: rollup bytes per day; a 30-day team dashboard query, run on DuckDB and priced as
  *    Athena would scan it with partition projection (the referenced column chunks of the 30
  *    partitions); next to it, what AWS's upstream aggregation queries would scan over the same

@@ -19,6 +19,7 @@ describe('DuckDB engine settings', () => {
     assert.ok(limitMiB >= 256, `default limit ${defaultMemoryLimit()}`);
     assert.match(settings.memory_limit ?? '', /^\d+(\.\d+)? [KMGT]iB$/);
     assert.equal(settings.preserve_insertion_order, 'false');
+    assert.equal(settings.enable_external_file_cache, 'false');
     const spill = settings.temp_directory ?? '';
     assert.ok(spill.startsWith(join(tmpdir(), 'hpu-duckdb-')), spill);
     assert.equal(existsSync(spill), false, 'the spill folder is removed on close');
