@@ -1,6 +1,6 @@
 // The embedded engine's memory settings: a memory limit and a spill folder, whatever the caller.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -48,6 +48,23 @@ describe('DuckDB engine settings', () => {
       await assert.rejects(engine.query('SELECT count(*) FROM workload'), /workload does not exist/);
     } finally {
       await engine.close();
+    }
+  });
+
+  it("does not read what an interrupted rollup writer left: its staging folders are hidden", async () => {
+    const root = mkdtempSync(join(tmpdir(), 'hpu-staging-'));
+    try {
+      const day = join(root, 'rollups/team_hourly/year=2025/month=04/day=16');
+      mkdirSync(join(day, '.cluster=c1.staging-1-2'), { recursive: true });
+      writeFileSync(join(day, '.cluster=c1.staging-1-2', 'part-00000.parquet'), 'half a file');
+      const engine = await DuckDbEngine.open(root);
+      try {
+        assert.deepEqual((await engine.query('SELECT count(*) AS n FROM team_hourly')).rows, [{ n: 0 }]);
+      } finally {
+        await engine.close();
+      }
+    } finally {
+      rmSync(root, { recursive: true, force: true });
     }
   });
 

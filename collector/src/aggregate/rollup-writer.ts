@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { hourPartitionOf, ROLLUP_TABLES, sqlString, type RollupTableName } from '@hyperpod-usage/model';
 import type { DuckDbEngine } from '../engine/duckdb-engine.js';
@@ -42,14 +42,17 @@ export class LocalRollupWriter implements RollupWriter {
 
   async replace(partition: RollupPartition, select: string): Promise<void> {
     const target = join(this.dataDir, partitionPath(partition));
-    const staging = `${target}.staging-${process.pid}-${Date.now()}`;
+    // Hidden names beside the partition: the views' globs (`cluster=*`) never match them, so an
+    // interrupted run leaves no half-written file in a table.
+    const beside = (what: string) => join(dirname(target), `.${basename(target)}.${what}-${process.pid}-${Date.now()}`);
+    const staging = beside('staging');
     await mkdir(staging, { recursive: true });
     try {
       const file = join(staging, 'part-00000.parquet');
       await this.engine.execute(`COPY (${select}) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION snappy)`);
       // Readers see the old partition or the new one, never a mix.
       await mkdir(dirname(target), { recursive: true });
-      const old = `${target}.old-${process.pid}-${Date.now()}`;
+      const old = beside('old');
       if (existsSync(target)) await rename(target, old);
       await rename(staging, target);
       await rm(old, { recursive: true, force: true });

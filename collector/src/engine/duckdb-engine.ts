@@ -59,9 +59,11 @@ function toCell(value: DuckDBValue): Cell {
   return String(value);
 }
 
+/** Whether a table folder holds a Parquet file; hidden entries (a writer's staging) do not count. */
 function hasParquet(dir: string): boolean {
   if (!existsSync(dir)) return false;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name.startsWith('.')) continue;
     if (entry.isFile() && entry.name.endsWith('.parquet')) return true;
     if (entry.isDirectory() && hasParquet(join(dir, entry.name))) return true;
   }
