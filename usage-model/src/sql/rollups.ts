@@ -40,12 +40,16 @@ function spanCtes(options: IntervalOptions): Cte[] {
  * proportion to what each can lend: lendable = min(max(0, N − U), lending limit).
  *
  * U and N change only at a ClusterQueue's own moments, so levels are computed per ClusterQueue
- * over its own moments (`member_segments`), not over every moment of its cohort. Lending needs
- * the cohort: its totals B and Σ lendable are running sums of what its members add and take away
- * at their moments (`pool_levels`), and a member's lent hours over one of its segments are its
+ * over its own moments (`member_split`), not over every moment of its cohort. Lending needs the
+ * cohort: its totals B and Σ lendable are running sums of what its members add and take away at
+ * their moments (`pool_levels`), and a member's lent hours over one of its segments are its
  * lendable times the integral of the cohort's ratio min(1, B / Σ lendable) over that segment,
  * from running integrals that restart every hour (`pool_integrals`). With `lent` false only the
- * per-ClusterQueue segments are made (own and borrowed need nothing else).
+ * per-ClusterQueue segments are made (own and borrowed need nothing else). Either way the result
+ * is `quota_segments`, one row per ClusterQueue, flavor and segment of the span.
+ *
+ * Athena evaluates a CTE again at every reference, so the chain from the raw tables is
+ * referenced as few times as it can be: twice for team_hourly, once for summary_report.
  */
 function quotaSweepCtes(options: IntervalOptions, { lent }: { lent: boolean }): Cte[] {
   const window = rawReadWindow(options.range.start, options.range.end);
@@ -80,11 +84,14 @@ function quotaSweepCtes(options: IntervalOptions, { lent }: { lent: boolean }): 
     ],
     ['pools', `SELECT *, CASE WHEN cohort = '' THEN 'queue:' || cluster_queue ELSE 'cohort:' || cohort END AS pool FROM members`],
     [
+      // Usage a ClusterQueue gains at admissions and loses at their ends. Each CTE reference is
+      // evaluated again on Athena, so every input is read once (the ±1 join), here and below.
       'cq_deltas',
       `SELECT ${member}, t, ${STEMS.map((s) => `sum(d_${s}) AS d_${s}`).join(', ')}
-  FROM (SELECT ${member}, held_start AS t, ${STEMS.map((s) => `${s} AS d_${s}`).join(', ')} FROM held WHERE kind = 'workload'
-        UNION ALL
-        SELECT ${member}, held_end, ${STEMS.map((s) => `-${s}`).join(', ')} FROM held WHERE kind = 'workload') d
+  FROM (SELECT h.cluster, h.cluster_queue, h.flavor, CASE WHEN e.side = 1 THEN h.held_start ELSE h.held_end END AS t,
+               ${STEMS.map((s) => `e.side * h.${s} AS d_${s}`).join(', ')}
+          FROM held h CROSS JOIN (VALUES (1), (-1)) AS e(side)
+         WHERE h.kind = 'workload') d
  GROUP BY ${member}, t`,
     ],
     [
@@ -106,30 +113,34 @@ function quotaSweepCtes(options: IntervalOptions, { lent }: { lent: boolean }): 
     ],
     ['first_settings', `SELECT ${member}, min(t) AS t FROM cq_settings GROUP BY ${member}`],
     [
-      // A ClusterQueue's moments: its own changes, every hour, and the ends of the span.
-      'member_times',
-      `SELECT ${member}, t FROM cq_deltas
+      // Every hour of the span and its ends: segments are cut there for all ClusterQueues.
+      'span_times',
+      `SELECT s.cluster, u.t FROM span s CROSS JOIN UNNEST(sequence(date_trunc('hour', s.span_start), s.span_end, INTERVAL '1' HOUR)) AS u(t)
 UNION
-SELECT ${member}, t FROM cq_settings
+SELECT cluster, span_start FROM span
 UNION
-SELECT p.cluster, p.cluster_queue, p.flavor, u.t
-  FROM pools p JOIN span s ON s.cluster = p.cluster
- CROSS JOIN UNNEST(sequence(date_trunc('hour', s.span_start), s.span_end, INTERVAL '1' HOUR)) AS u(t)
-UNION
-SELECT p.cluster, p.cluster_queue, p.flavor, s.span_start FROM pools p JOIN span s ON s.cluster = p.cluster
-UNION
-SELECT p.cluster, p.cluster_queue, p.flavor, s.span_end FROM pools p JOIN span s ON s.cluster = p.cluster`,
+SELECT cluster, span_end FROM span`,
+    ],
+    [
+      // A ClusterQueue's moments: its own changes (usage, quota), every hour, the ends of the span.
+      'member_points',
+      `SELECT ${member}, t, ${STEMS.map((s) => `sum(d_${s}) AS d_${s}`).join(', ')}, max(setting_t) AS setting_t
+  FROM (SELECT ${member}, t, ${STEMS.map((s) => `d_${s}`).join(', ')}, CAST(NULL AS TIMESTAMP) AS setting_t FROM cq_deltas
+        UNION ALL
+        SELECT ${member}, t, ${STEMS.map(() => '0').join(', ')}, t FROM cq_settings
+        UNION ALL
+        SELECT p.cluster, p.cluster_queue, p.flavor, st.t, ${STEMS.map(() => '0').join(', ')}, CAST(NULL AS TIMESTAMP)
+          FROM pools p JOIN span_times st ON st.cluster = p.cluster) x
+ GROUP BY ${member}, t`,
     ],
     [
       'member_levels',
-      `SELECT p.cluster, p.pool, p.cluster_queue, p.flavor, p.team, p.namespace, p.cohort, p.instance_type, mt.t,
-       ${STEMS.map((s) => `sum(coalesce(d.d_${s}, 0)) ${running('p.cluster, p.cluster_queue, p.flavor', 'mt.t')} AS u_${s}`).join(',\n       ')},
-       max(st.t) ${running('p.cluster, p.cluster_queue, p.flavor', 'mt.t')} AS setting_at,
-       lead(mt.t) OVER (PARTITION BY p.cluster, p.cluster_queue, p.flavor ORDER BY mt.t) AS t_next
+      `SELECT p.cluster, p.pool, p.cluster_queue, p.flavor, p.team, p.namespace, p.cohort, p.instance_type, mp.t,
+       ${STEMS.map((s) => `sum(mp.d_${s}) ${running('p.cluster, p.cluster_queue, p.flavor', 'mp.t')} AS u_${s}`).join(',\n       ')},
+       max(mp.setting_t) ${running('p.cluster, p.cluster_queue, p.flavor', 'mp.t')} AS setting_at,
+       lead(mp.t) OVER (PARTITION BY p.cluster, p.cluster_queue, p.flavor ORDER BY mp.t) AS t_next
   FROM pools p
-  JOIN member_times mt ON ${sameMember('p', 'mt')}
-  LEFT JOIN cq_deltas d ON ${sameMember('p', 'd')} AND d.t = mt.t
-  LEFT JOIN cq_settings st ON ${sameMember('p', 'st')} AND st.t = mt.t`,
+  JOIN member_points mp ON ${sameMember('p', 'mp')}`,
     ],
     [
       // The quota setting in force: the latest one so far; before the first one, the first one.
@@ -150,24 +161,31 @@ SELECT p.cluster, p.cluster_queue, p.flavor, s.span_end FROM pools p JOIN span s
        ).join(',\n       ')}
   FROM member_filled f`,
     ],
-    [
-      'member_segments',
-      `SELECT m.*, date_trunc('hour', m.t) AS hour, ${hoursBetween('m.t', 'm.t_next')} AS hours
+  ];
+  const inSpan = (m: string) => `${m}.t_next IS NOT NULL AND ${m}.t >= s.span_start AND ${m}.t_next <= s.span_end AND ${m}.t_next > ${m}.t`;
+  if (!lent) {
+    return [
+      ...ctes,
+      [
+        'quota_segments',
+        `SELECT m.*, date_trunc('hour', m.t) AS hour, ${hoursBetween('m.t', 'm.t_next')} AS hours
   FROM member_split m
   JOIN span s ON s.cluster = m.cluster
- WHERE m.t_next IS NOT NULL AND m.t >= s.span_start AND m.t_next <= s.span_end AND m.t_next > m.t`,
-    ],
-  ];
-  if (!lent) return ctes;
+ WHERE ${inSpan('m')}`,
+      ],
+    ];
+  }
   return [
     ...ctes,
     [
-      // What each member adds to its cohort's borrowing and lendable quota at its moments.
+      // What each member adds to its cohort's borrowing and lendable quota at the start of each of
+      // its segments, and takes away at the end.
       'pool_changes',
       `SELECT cluster, pool, flavor, t, ${STEMS.map((s) => `sum(b_${s}) AS db_${s}, sum(l_${s}) AS dl_${s}`).join(', ')}
-  FROM (SELECT cluster, pool, flavor, t, ${STEMS.map((s) => `borrowed_${s} AS b_${s}, lendable_${s} AS l_${s}`).join(', ')} FROM member_split
-        UNION ALL
-        SELECT cluster, pool, flavor, t_next, ${STEMS.map((s) => `-borrowed_${s}, -lendable_${s}`).join(', ')} FROM member_split WHERE t_next IS NOT NULL) c
+  FROM (SELECT m.cluster, m.pool, m.flavor, CASE WHEN e.side = 1 THEN m.t ELSE m.t_next END AS t,
+               ${STEMS.map((s) => `e.side * m.borrowed_${s} AS b_${s}, e.side * m.lendable_${s} AS l_${s}`).join(', ')}
+          FROM member_split m CROSS JOIN (VALUES (1), (-1)) AS e(side)
+         WHERE e.side = 1 OR m.t_next IS NOT NULL) c
  GROUP BY cluster, pool, flavor, t`,
     ],
     [
@@ -186,7 +204,7 @@ SELECT p.cluster, p.cluster_queue, p.flavor, s.span_end FROM pools p JOIN span s
        ).join(',\n       ')}
   FROM pool_levels p
   JOIN span s ON s.cluster = p.cluster
- WHERE p.t_next IS NOT NULL AND p.t >= s.span_start AND p.t_next <= s.span_end AND p.t_next > p.t`,
+ WHERE ${inSpan('p')}`,
     ],
     [
       // Running integral of that share within each hour, up to the end of each cohort segment.
@@ -195,11 +213,30 @@ SELECT p.cluster, p.cluster_queue, p.flavor, s.span_end FROM pools p JOIN span s
   FROM pool_ratios`,
     ],
     [
+      // At each of a member's moments, the running integral up to it: as the end of the segment
+      // before (whatever its hour) and as the start of the next (0 when an hour begins).
+      'member_integrals',
+      `SELECT m.*,
+       ${STEMS.map(
+         (s) =>
+           `coalesce(i.through_${s}, 0) AS upto_${s}, CASE WHEN i.hour = date_trunc('hour', m.t) THEN i.through_${s} ELSE 0 END AS from_${s}`,
+       ).join(',\n       ')}
+  FROM member_split m
+  LEFT JOIN pool_integrals i ON ${samePool('m', 'i')} AND i.t_next = m.t`,
+    ],
+    [
+      // A member's lent hours over a segment: its lendable times the integral of the share over it.
+      'member_lent',
+      `SELECT m.*,
+       ${STEMS.map((s) => `m.lendable_${s} * (lead(m.upto_${s}) OVER (PARTITION BY m.cluster, m.cluster_queue, m.flavor ORDER BY m.t) - m.from_${s}) AS lent_hours_${s}`).join(',\n       ')}
+  FROM member_integrals m`,
+    ],
+    [
       'quota_segments',
-      `SELECT m.*, ${STEMS.map((s) => `m.lendable_${s} * (e.through_${s} - coalesce(b.through_${s}, 0)) AS lent_hours_${s}`).join(',\n       ')}
-  FROM member_segments m
-  JOIN pool_integrals e ON ${samePool('m', 'e')} AND e.hour = m.hour AND e.t_next = m.t_next
-  LEFT JOIN pool_integrals b ON ${samePool('m', 'b')} AND b.hour = m.hour AND b.t_next = m.t`,
+      `SELECT m.*, date_trunc('hour', m.t) AS hour, ${hoursBetween('m.t', 'm.t_next')} AS hours
+  FROM member_lent m
+  JOIN span s ON s.cluster = m.cluster
+ WHERE ${inSpan('m')}`,
     ],
   ];
 }
@@ -342,7 +379,7 @@ export function summaryReportSql(options: IntervalOptions): string {
        ${neuronCores('q.borrowed_neuron_core', 'q.borrowed_neuron_device')} * q.hours AS neuron_borrowed,
        q.u_gpu * q.hours AS gpu_total, q.own_gpu * q.hours AS gpu_own, q.borrowed_gpu * q.hours AS gpu_borrowed,
        q.u_cpu * q.hours AS cpu_total, q.own_cpu * q.hours AS cpu_own, q.borrowed_cpu * q.hours AS cpu_borrowed
-  FROM member_segments q LEFT JOIN neuron_cores nc ON nc.instance_type = q.instance_type
+  FROM quota_segments q LEFT JOIN neuron_cores nc ON nc.instance_type = q.instance_type
 UNION ALL
 SELECT CAST(date_trunc('day', h.hour) AS DATE), h.namespace, h.team, h.instance_type,
        ${neuronCores('h.neuron_core', 'h.neuron_device')} * h.hours, ${neuronCores('h.neuron_core', 'h.neuron_device')} * h.hours, 0,
