@@ -191,6 +191,13 @@ describe('collector failure drills', { concurrency: false }, () => {
 /** Real time two collector processes get to start, sync and elect a leader. */
 const PROCESS_STARTUP_MS = 15_000;
 
+/**
+ * Half the other drills' speed: the standby needs the Lease to expire (1.5 s) and a renewal round
+ * to take over, and on a busy 2-core machine that real time must not grow past the 20 simulated
+ * minutes before the next workload runs and finishes.
+ */
+const FAILOVER_SPEED = 300;
+
 function leaseHolder(ctx: DrillContext): string | undefined {
   const lease = ctx.server.get(LEASES, 'hyperpod-usage', 'hyperpod-usage-collector') as { spec?: { holderIdentity?: string } } | undefined;
   return lease?.spec?.holderIdentity || undefined;
@@ -204,7 +211,7 @@ describe('leader failover between two collector processes', () => {
     let killed: string | undefined;
     const ctx = await runDrill({
       scenario,
-      speed: SPEED,
+      speed: FAILOVER_SPEED,
       // Two Node processes boot, sync and elect a leader before the scenario starts, even on a busy machine.
       startupAllowanceMs: PROCESS_STARTUP_MS,
       start: async (c) => {
@@ -256,7 +263,7 @@ describe('leader failover between two collector processes', () => {
         },
       ],
     });
-    // The gap lasts until the standby notices the expired Lease (1.5 s real ≈ 15 simulated minutes).
+    // The gap lasts until the standby notices the expired Lease (1.5 s real ≈ 7.5 simulated minutes).
     await checkRecords(ctx, [{ from: killedAt, to: killedAt + 20 * 60_000 }]);
     // Only the leader writes: heartbeats come from one replica, then from the other, never both.
     const engine = await DuckDbEngine.open(ctx.dataDir);
