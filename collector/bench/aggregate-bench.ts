@@ -49,7 +49,7 @@ import {
 } from '@hyperpod-usage/model';
 import { aggregate } from '../src/aggregate/aggregator.js';
 import { LocalRollupWriter, type RollupPartition, type RollupWriter } from '../src/aggregate/rollup-writer.js';
-import { DuckDbEngine } from '../src/engine/duckdb-engine.js';
+import { DuckDbEngine, parseMemoryLimit } from '../src/engine/duckdb-engine.js';
 import { createLogger, silentLogger } from '../src/log.js';
 import { BUILTIN_GENERATED, generateScenario, isBuiltinGenerated, summarizeScenario, type BuiltinGeneratedName } from '../src/simulator/generator.js';
 import { runSimulation } from '../src/simulator/simulation.js';
@@ -144,8 +144,12 @@ function parseOptions(argv: string[]): Options | null {
   const speed = Number(values.speed);
   if (!(speed > 0) || !Number.isFinite(speed)) throw new BenchError(`--speed: expected a positive number, got ${JSON.stringify(values.speed)}`);
   const memoryLimit = values['memory-limit'];
-  if (memoryLimit !== undefined && !/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(memoryLimit)) {
-    throw new BenchError(`--memory-limit: expected a size such as 12GB, got ${JSON.stringify(memoryLimit)}`);
+  if (memoryLimit !== undefined) {
+    try {
+      parseMemoryLimit(memoryLimit, '--memory-limit');
+    } catch (e) {
+      throw new BenchError((e as Error).message);
+    }
   }
   if (values['reuse-tiled'] && !values.keep) throw new BenchError('--reuse-tiled needs --keep DIR (the folder of the earlier run)');
   if (values.layout !== 'collector' && values.layout !== 'hourly') throw new BenchError(`--layout: expected collector or hourly, got ${JSON.stringify(values.layout)}`);

@@ -71,16 +71,15 @@ export async function openEngine(args: EngineArgs, log: Logger, options: OpenOpt
   if (args.engine === 'local') {
     const dataDir = resolve(args.data ?? 'out/usage-data');
     // Loaded only here: the native DuckDB module stays out of processes that use Athena.
-    const { DuckDbEngine, parseMemoryLimit } = await import('../engine/duckdb-engine.js');
-    let memoryLimit: string | undefined;
+    const { DuckDbEngine, resolveMemoryLimit } = await import('../engine/duckdb-engine.js');
+    let memoryLimit: string;
     try {
-      if (args['memory-limit'] !== undefined) memoryLimit = parseMemoryLimit(args['memory-limit'], '--memory-limit');
-      else if (process.env.DUCKDB_MEMORY_LIMIT) memoryLimit = parseMemoryLimit(process.env.DUCKDB_MEMORY_LIMIT, 'DUCKDB_MEMORY_LIMIT');
+      memoryLimit = resolveMemoryLimit(args['memory-limit'], '--memory-limit');
     } catch (e) {
       throw new ConfigError((e as Error).message);
     }
     const engine = await DuckDbEngine.open(dataDir, {
-      ...(memoryLimit ? { memoryLimit } : {}),
+      memoryLimit,
       ...(args['temp-dir'] ? { tempDirectory: resolve(args['temp-dir']) } : {}),
       ...(options.rawViews === undefined ? {} : { rawViews: options.rawViews }),
     });

@@ -124,6 +124,16 @@ export function parseMemoryLimit(value: string, what = 'memory limit'): string {
   return trimmed;
 }
 
+/**
+ * The memory limit to use: the one given (checked, named `what` in errors), else
+ * `DUCKDB_MEMORY_LIMIT`, else half of the memory this process may use.
+ */
+export function resolveMemoryLimit(given?: string, what = 'memory limit'): string {
+  if (given !== undefined) return parseMemoryLimit(given, what);
+  const fromEnv = process.env.DUCKDB_MEMORY_LIMIT;
+  return fromEnv ? parseMemoryLimit(fromEnv, 'DUCKDB_MEMORY_LIMIT') : defaultMemoryLimit();
+}
+
 /** Half of the memory this process may use: the machine's, or its cgroup's limit if lower. */
 export function defaultMemoryLimit(): string {
   const constrained = typeof process.constrainedMemory === 'function' ? process.constrainedMemory() : 0;
@@ -166,13 +176,7 @@ export class DuckDbEngine implements QueryEngine {
 
   /** Opens an in-memory DuckDB with views over `dataDir` (the local storage directory). */
   static async open(dataDir: string, options: DuckDbOptions = {}): Promise<DuckDbEngine> {
-    const fromEnv = process.env.DUCKDB_MEMORY_LIMIT;
-    const memoryLimit =
-      options.memoryLimit !== undefined
-        ? parseMemoryLimit(options.memoryLimit)
-        : fromEnv
-          ? parseMemoryLimit(fromEnv, 'DUCKDB_MEMORY_LIMIT')
-          : defaultMemoryLimit();
+    const memoryLimit = resolveMemoryLimit(options.memoryLimit);
     const given = options.tempDirectory ?? process.env.DUCKDB_TEMP_DIRECTORY;
     const ownTempDirectory = given ? null : ownSpillFolder();
     const tempDirectory = given ?? (ownTempDirectory as string);
