@@ -63,9 +63,9 @@ function asInt(v: unknown): number | null {
   return Number.isFinite(n) ? Math.trunc(n) : null;
 }
 
-function asStringMap(v: unknown): Record<string, string> {
+function asStringMap(v: unknown, keep: (key: string) => boolean = () => true): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, val] of Object.entries(asObject(v))) if (typeof val === 'string') out[k] = val;
+  for (const [k, val] of Object.entries(asObject(v))) if (typeof val === 'string' && keep(k)) out[k] = val;
   return out;
 }
 
@@ -83,14 +83,7 @@ function readTime(v: unknown, what: string, problems: Problems): number | null {
 
 /** Annotations the collector reads; the rest (last-applied configurations, ...) would only take memory. */
 const KEPT_ANNOTATION_PREFIXES = ['kueue.x-k8s.io/', 'sagemaker.amazonaws.com/'];
-
-function readAnnotations(v: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, val] of Object.entries(asObject(v))) {
-    if (typeof val === 'string' && KEPT_ANNOTATION_PREFIXES.some((p) => k.startsWith(p))) out[k] = val;
-  }
-  return out;
-}
+const isKeptAnnotation = (key: string): boolean => KEPT_ANNOTATION_PREFIXES.some((p) => key.startsWith(p));
 
 function readMeta(obj: unknown, kind: string): Meta {
   const m = asObject(asObject(obj).metadata);
@@ -105,7 +98,7 @@ function readMeta(obj: unknown, kind: string): Meta {
     namespace: asString(m.namespace),
     resourceVersion: asString(m.resourceVersion),
     labels: asStringMap(m.labels),
-    annotations: readAnnotations(m.annotations),
+    annotations: asStringMap(m.annotations, isKeptAnnotation),
     creationMs: readTime(m.creationTimestamp, 'creationTimestamp', ignored),
     deletionMs: readTime(m.deletionTimestamp, 'deletionTimestamp', ignored),
     owners: asArray(m.ownerReferences).map((o) => {
