@@ -404,9 +404,9 @@ class ObjectStore {
   keyedItems(type: ResourceType, revision: number, filter?: Filter): Array<[string, KubeObject]> {
     const objects = new Map(this.buckets.get(typeKey(type)));
     if (revision < this.revision) {
-      if (revision < this.floor) throw new ApiError(410, 'Expired', `too old resource version: ${revision} (${this.floor})`);
-      for (const event of [...this.history].reverse()) {
-        if (event.revision <= revision) break;
+      this.assertRetained(revision);
+      for (let i = this.history.length - 1; i >= 0 && this.history[i]!.revision > revision; i--) {
+        const event = this.history[i]!;
         if (event.key !== typeKey(type)) continue;
         const key = objectKey(event.object.metadata.namespace, event.object.metadata.name ?? '');
         if (event.previous === undefined) objects.delete(key);
@@ -474,10 +474,13 @@ class ObjectStore {
 
   /** Events after `revision`, oldest first; throws 410 Expired when history no longer reaches back that far. */
   eventsAfter(revision: number): StoreEvent[] {
-    if (revision < this.floor) {
-      throw new ApiError(410, 'Expired', `too old resource version: ${revision} (${this.floor})`);
-    }
+    this.assertRetained(revision);
     return this.history.filter((event) => event.revision > revision);
+  }
+
+  /** 410 Expired unless every event after `revision` is still in the history. */
+  private assertRetained(revision: number): void {
+    if (revision < this.floor) throw new ApiError(410, 'Expired', `too old resource version: ${revision} (${this.floor})`);
   }
 
   /**
