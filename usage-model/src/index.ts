@@ -12,6 +12,7 @@ export * from './sql/held.js';
 export * from './contract-doc.js';
 export * from './sql/rollups.js';
 export * from './pricing.js';
+export * from './aws-regions.js';
 export * from './sql/cur.js';
 export * from './sql/relations.js';
 export * from './sql/report-queries.js';

@@ -8,7 +8,11 @@
 import { instanceSpec } from './instance-types.js';
 
 export type CostSplit = 'accelerator' | 'vcpu';
-export type PriceSource = 'default' | 'override' | 'cur';
+/**
+ * Where a price comes from: a labelled default, the AWS Price List (`hpu aggregate --price-list`),
+ * the account's Cost and Usage Report, or the user's own override.
+ */
+export type PriceSource = 'default' | 'price-list' | 'cur' | 'override';
 export type UnitResource = 'gpu' | 'neuron_device' | 'cpu';
 
 export interface InstancePrice {
@@ -25,9 +29,12 @@ export interface InstancePrice {
 }
 
 /**
- * HyperPod on-demand prices with known provenance. Prices for other instance types and regions
- * were not available from a source we could cite; give them with --price or a price file, or let
- * the aggregation read effective rates from your Cost and Usage Report.
+ * HyperPod on-demand prices with known provenance: each was read from the AWS Price List
+ * (`AmazonSageMaker`, a `<REGION>-Cluster:ml.<type>` usage type) by someone who recorded the usage
+ * type and the date. No other HyperPod price could be traced to a public source; EC2 prices are not
+ * HyperPod prices and are not used. Load your Region's whole list with `--price-list`, give prices
+ * with `--price` or a price file, or let the aggregation read the account's effective rates from the
+ * Cost and Usage Report.
  */
 export const DEFAULT_PRICES: readonly InstancePrice[] = [
   {
@@ -36,7 +43,8 @@ export const DEFAULT_PRICES: readonly InstancePrice[] = [
     pricePerHour: 3.06,
     currency: 'USD',
     source: 'default',
-    reference: 'AWS Price List API, AmazonSageMaker usage type USE1-Cluster:ml.g5.8xlarge (catalog of 2026-09-15)',
+    reference:
+      'AWS Price List API, AmazonSageMaker SKU YQXD4PZ3BTQ5N2P4, usage type USE1-Cluster:ml.g5.8xlarge (instanceType ml.g5.8xlarge-Cluster), catalog published 2026-09-15',
     asOf: '2026-09-16',
   },
   {
@@ -70,17 +78,20 @@ export function unitPrice(price: Pick<InstancePrice, 'instanceType' | 'pricePerH
   return { instanceType: price.instanceType, unitResource, unitsPerInstance: units, unitPricePerHour: price.pricePerHour / units };
 }
 
+/** Which source wins for an instance type: the user's word, then what the account paid, then list prices. */
+const SOURCE_RANK: Readonly<Record<PriceSource, number>> = { override: 4, cur: 3, 'price-list': 2, default: 1 };
+
 /**
  * The prices that apply in a region: a user's override wins over a Cost and Usage Report rate,
- * which wins over a default.
+ * which wins over the AWS Price List, which wins over a default. Between prices of the same source,
+ * the one given later wins (so `--price` flags, passed after a price file, beat it).
  */
 export function effectivePrices(region: string, ...sets: ReadonlyArray<readonly InstancePrice[]>): InstancePrice[] {
-  const rank: Record<PriceSource, number> = { override: 3, cur: 2, default: 1 };
   const chosen = new Map<string, InstancePrice>();
   for (const price of sets.flat()) {
     if (price.region !== region) continue;
     const current = chosen.get(price.instanceType);
-    if (!current || rank[price.source] > rank[current.source]) chosen.set(price.instanceType, price);
+    if (!current || SOURCE_RANK[price.source] >= SOURCE_RANK[current.source]) chosen.set(price.instanceType, price);
   }
   return [...chosen.values()].sort((a, b) => a.instanceType.localeCompare(b.instanceType));
 }

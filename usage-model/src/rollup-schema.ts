@@ -186,7 +186,7 @@ const prices: RollupTable = {
     col('unit_resource', 'string', "Resource the price is charged on: 'gpu', 'neuron_device' or 'cpu'."),
     col('units_per_instance', 'double', 'Units of that resource per instance.'),
     col('unit_price_per_hour', 'double', 'Price per unit-hour (price_per_hour / units_per_instance).'),
-    col('source', 'string', "Where the price comes from: 'default', 'override' or 'cur'."),
+    col('source', 'string', "Where the price comes from ('default', 'price-list', 'cur' or 'override'), a colon, and its reference."),
     col('as_of', 'date', 'Date the price was taken.'),
   ],
 };

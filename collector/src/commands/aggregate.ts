@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_PRICES, effectivePrices, type CurPartitioning } from '@hyperpod-usage/model';
 import { aggregate, daysFromTo, lastDays } from '../aggregate/aggregator.js';
+import { loadPriceList } from '../aggregate/price-list.js';
 import { curPrices, loadPriceFile, parsePriceFlag } from '../aggregate/prices.js';
 import { ConfigError } from '../config.js';
 import { createLogger } from '../log.js';
@@ -15,8 +16,10 @@ ${ENGINE_USAGE}
   --from YYYY-MM-DD --to YYYY-MM-DD   days to (re)compute, both included
   --days N                   or the last N days up to today (default 2)
   --cluster NAME             only this cluster (repeatable; default every cluster with data)
-  --price TYPE=USD           an hourly instance price, e.g. ml.p5.48xlarge=98.32 (repeatable)
+  --price TYPE=USD           an hourly instance price, e.g. ml.p5.48xlarge=98.32 (repeatable; beats all others)
   --prices FILE              a YAML price file (see docs/cost.md)
+  --price-list FILE          HyperPod on-demand prices from the output of
+                             aws pricing get-products --service-code AmazonSageMaker (repeatable)
   --price-region REGION      region the prices are for (default --region, else us-east-1)
   --cost-split accelerator|vcpu   charge per accelerator-hour (default) or per vCPU-hour
   --cur-table DB.TABLE       read effective rates from this Cost and Usage Report table
@@ -50,6 +53,7 @@ export async function aggregateCommand(args: readonly string[]): Promise<void> {
       cluster: { type: 'string', multiple: true },
       price: { type: 'string', multiple: true },
       prices: { type: 'string' },
+      'price-list': { type: 'string', multiple: true },
       'price-region': { type: 'string' },
       'cost-split': { type: 'string', default: 'accelerator' },
       'cur-table': { type: 'string' },
@@ -74,7 +78,9 @@ export async function aggregateCommand(args: readonly string[]): Promise<void> {
   const opened = await openEngine(values, log, { rawViews: false });
   try {
     const priceRegion = values['price-region'] ?? opened.region ?? 'us-east-1';
-    const overrides = [...(values.prices ? loadPriceFile(values.prices) : []), ...(values.price ?? []).map((p) => parsePriceFlag(p, priceRegion))];
+    const fromPriceList = (values['price-list'] ?? []).flatMap((file) => loadPriceList(file, priceRegion, log));
+    const fromFile = values.prices ? loadPriceFile(values.prices) : [];
+    const fromFlags = (values.price ?? []).map((p) => parsePriceFlag(p, priceRegion));
     const fromCur = values['cur-table']
       ? await curPrices(
           opened.engine,
@@ -86,7 +92,8 @@ export async function aggregateCommand(args: readonly string[]): Promise<void> {
           priceRegion,
         )
       : [];
-    const prices = effectivePrices(priceRegion, DEFAULT_PRICES, fromCur, overrides);
+    // Later sets win between prices of the same source, so flags beat the price file.
+    const prices = effectivePrices(priceRegion, DEFAULT_PRICES, fromPriceList, fromCur, fromFile, fromFlags);
     const result = await aggregate({
       writer: opened.writer,
       relations: opened.relations,
