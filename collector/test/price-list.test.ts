@@ -107,6 +107,20 @@ describe('reading an AWS Price List get-products answer', () => {
     );
   });
 
+  it('uses the latest effective date whatever the order, and drops only a same-day contradiction', () => {
+    const old1 = item('USE1-Cluster:ml.g5.xlarge', '1.1', { effectiveDate: '2026-01-01T00:00:00Z' });
+    const old2 = item('USE1-Cluster:ml.g5.xlarge', '1.2', { effectiveDate: '2026-01-01T00:00:00Z' });
+    const newer = item('USE1-Cluster:ml.g5.xlarge', '1.3', { effectiveDate: '2026-09-01T00:00:00Z' });
+    for (const order of [[old1, old2, newer], [newer, old1, old2], [old1, newer, old2]]) {
+      const read = hyperpodPricesFromPriceList({ PriceList: order }, 'dates');
+      assert.deepEqual(read.prices.map((p) => p.pricePerHour), [1.3]);
+      assert.equal(read.skipped.conflicting, 0);
+    }
+    const sameDay = hyperpodPricesFromPriceList({ PriceList: [newer, item('USE1-Cluster:ml.g5.xlarge', '1.4', { effectiveDate: '2026-09-01T00:00:00Z' }), old1] }, 'same day');
+    assert.deepEqual(sameDay.prices, []);
+    assert.equal(sameDay.skipped.conflicting, 3);
+  });
+
   it('takes the Region from regionCode when the usage type has a code it does not know', () => {
     const read = hyperpodPricesFromPriceList({ PriceList: [item('ZZZ1-Cluster:ml.g5.xlarge', '1.25', { regionCode: 'xx-newplace-1' })] }, 'new');
     assert.deepEqual(read.prices.map((p) => [p.region, p.instanceType]), [['xx-newplace-1', 'ml.g5.xlarge']]);

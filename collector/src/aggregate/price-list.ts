@@ -136,7 +136,7 @@ export function hyperpodPricesFromPriceList(doc: unknown, where: string): PriceL
     throw new ConfigError(`${where}: unknown FormatVersion ${JSON.stringify(doc.FormatVersion)} (expected aws_v1)`);
   }
   const skipped: Record<PriceListSkip, number> = { otherUsage: 0, unknownInstanceType: 0, noOnDemandPrice: 0, conflicting: 0, malformed: 0 };
-  // One listing per instance type and region; a later effective date replaces an earlier one.
+  // One listing per instance type and region: the latest effective date's.
   const chosen = new Map<string, { listed: ListedPrice; entries: number; conflict: boolean }>();
   for (const raw of doc.PriceList) {
     const entry = readEntry(raw);
@@ -146,16 +146,14 @@ export function hyperpodPricesFromPriceList(doc: unknown, where: string): PriceL
     }
     const key = `${entry.price.price.region} ${entry.price.price.instanceType}`;
     const current = chosen.get(key);
-    if (!current) {
-      chosen.set(key, { listed: entry.price, entries: 1, conflict: false });
-    } else if (current.listed.price.pricePerHour === entry.price.price.pricePerHour) {
-      current.entries += 1;
-    } else if (entry.price.effective !== current.listed.effective) {
-      const newer = entry.price.effective > current.listed.effective ? entry.price : current.listed;
-      chosen.set(key, { listed: newer, entries: current.entries + 1, conflict: current.conflict });
+    if (!current || entry.price.effective > current.listed.effective) {
+      chosen.set(key, { listed: entry.price, entries: (current?.entries ?? 0) + 1, conflict: false });
     } else {
       current.entries += 1;
-      current.conflict = true;
+      // An older listing is superseded; one of the same day at another price contradicts it.
+      if (entry.price.effective === current.listed.effective && entry.price.price.pricePerHour !== current.listed.price.pricePerHour) {
+        current.conflict = true;
+      }
     }
   }
   const prices: InstancePrice[] = [];
