@@ -1,6 +1,7 @@
 // HyperPod prices from `aws pricing get-products --service-code AmazonSageMaker` output. The fixture
-// is in that exact format (PriceList items are JSON strings). Its prices are invented for the test,
-// except ml.g5.8xlarge in us-east-1 and ml.p4d.24xlarge in us-west-2, which are the defaults' figures.
+// is in that exact format (PriceList items are JSON strings). Its contents are made up for the test
+// (SKUs FIXTURE…, dates, prices), except the figures and usage types of ml.g5.8xlarge in us-east-1
+// (with its SKU) and ml.p4d.24xlarge in us-west-2, which are the defaults'.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
