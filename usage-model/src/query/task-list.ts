@@ -3,11 +3,10 @@
  * held, its status on the last day, how often it was admitted and preempted, and how long it
  * waited for its first admission. Searchable by task name, sortable by any column.
  */
-import { DAY_MS } from '../layout.js';
 import type { ResourceKey } from '../resources.js';
-import { sqlDate, sqlNumber, sqlString } from '../sql/dialect.js';
+import { sqlNumber, sqlString } from '../sql/dialect.js';
 import { clusterPredicate, dayPartitionPredicate } from '../sql/partitions.js';
-import { PARTITION_COLUMNS, TASK_DAILY_DATE_COLUMN, column, resourceColumn } from './columns.js';
+import { PARTITION_COLUMNS, column, resourceColumn } from './columns.js';
 import { checkScope, filterPredicate } from './compile-usage.js';
 import { dimensionField, measureField } from './fields.js';
 import { ROW } from './sources.js';
@@ -44,13 +43,13 @@ export function compileTaskListQuery(query: TaskListQuery, scope: QueryScope): C
     const name = TASK_DIMENSIONS[d] as string;
     return PARTITION_COLUMNS.includes(name) ? c(name) : `coalesce(${c(name)}, '')`;
   };
-  const date = c(TASK_DAILY_DATE_COLUMN);
-  const firstDay = Math.floor(scope.from / DAY_MS) * DAY_MS;
+  // A row's day is its partition's: the day predicate is the range, in whole UTC days. The
+  // partition strings are zero-padded, so they order as dates do (the date column itself,
+  // TASK_DAILY_DATE_COLUMN, shares its name with the `day` partition key until it is renamed).
+  const dayKey = `${c('year')} || ${c('month')} || ${c('day')}`;
   const where = [
     dayPartitionPredicate(scope.from, scope.to, ROW),
     clusterPredicate(scope.clusters, ROW),
-    `${date} >= ${sqlDate(firstDay)}`,
-    `${date} < ${sqlDate(Math.ceil(scope.to / DAY_MS) * DAY_MS)}`,
     ...query.filters.map((f) => filterPredicate(dim(f.dimension), f)),
     ...(query.search ? [`strpos(lower(${c('task_name')}), lower(${sqlString(query.search)})) > 0`] : []),
   ];
@@ -66,7 +65,7 @@ export function compileTaskListQuery(query: TaskListQuery, scope: QueryScope): C
   if (!(sort in order)) throw new QueryModelError(`unknown sort ${JSON.stringify(sort)}`);
   const sql = `SELECT coalesce(${c('task_name')}, '') AS "task", coalesce(${c('namespace')}, '') AS "namespace", coalesce(${c('team')}, '') AS "team",
        coalesce(${c('priority_class')}, '') AS "priority_class", coalesce(${c('instance_type')}, '') AS "instance_type",
-       max_by(${c('status')}, ${date}) AS "status", min(${c('created_at')}) AS "created_at", min(${c('first_admitted_at')}) AS "first_admitted_at",
+       max_by(${c('status')}, ${dayKey}) AS "status", min(${c('created_at')}) AS "created_at", min(${c('first_admitted_at')}) AS "first_admitted_at",
        max(${c('ended_at')}) AS "ended_at", max(${c('admissions')}) AS "admissions", max(${c('preemptions')}) AS "preemptions",
        max(${c('queue_wait_seconds')}) AS "queue_wait_seconds", sum(${c(hours)}) AS "hours"
   FROM ${scope.relations.task_daily} ${ROW}
@@ -89,6 +88,6 @@ export function compileTaskListQuery(query: TaskListQuery, scope: QueryScope): C
     { name: 'queue_wait_seconds', type: 'number', unit: 's', displayName: 'Queue wait' },
     measureField('hours', query.resource),
   ];
-  const columns = [...PARTITION_COLUMNS, TASK_DAILY_DATE_COLUMN, 'task_uid', 'task_name', 'namespace', 'team', 'priority_class', 'instance_type', 'status', 'created_at', 'first_admitted_at', 'ended_at', 'admissions', 'preemptions', 'queue_wait_seconds', hours];
+  const columns = [...PARTITION_COLUMNS, 'task_uid', 'task_name', 'namespace', 'team', 'priority_class', 'instance_type', 'status', 'created_at', 'first_admitted_at', 'ended_at', 'admissions', 'preemptions', 'queue_wait_seconds', hours];
   return { sql, fields, scans: [{ table: 'task_daily', columns: [...new Set(columns)] }] };
 }
