@@ -238,6 +238,7 @@ describe('variables, annotations, tasks, health, pages', () => {
     for (const sort of ['hours', 'preemptions', 'queue_wait_seconds', 'first_admitted_at', 'task'] as const) {
       assertParses(compileTaskListQuery({ resource: 'gpu', filters: [{ dimension: 'team', values: ['a'] }], search: "it's", sort }, scope).sql, sort);
     }
+    for (const resource of RESOURCE_KEYS) assertParses(compileTaskListQuery({ resource, filters: [] }, scope).sql, `task list of ${resource}`);
     const health = healthCheckQueries(scope, { dialect: 'athena', database: 'hyperpod_usage' }, { now: scope.to });
     assertParses(health.tables.sql, 'tables');
     assertParses(health.freshness.sql, 'freshness');
