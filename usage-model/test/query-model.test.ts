@@ -332,6 +332,25 @@ describe('hostile values: exactly one literal each (Trino lexer)', () => {
     );
   });
 
+  it('a variable left to Grafana (portable dashboards) becomes ${name:sqlstring}, whose expansion is one literal per value', () => {
+    const q = (filter: DimensionFilter): UsageQuery => ({ measures: ['hours'], resource: 'gpu', groupBy: ['team'], filters: [filter], interval: 'day', format: 'time_series' });
+    const sql = compileUsageQuery(q({ dimension: 'team', values: [], variable: 'team' }), scope).sql;
+    assert.match(sql, /coalesce\(r\.team, ''\) IN \(\$\{team:sqlstring\}\)/);
+    // Grafana's documented sqlstring format: each value in single quotes with its quotes doubled, joined by commas.
+    const sqlstring = (values: readonly string[]) => values.map((v) => `'${v.replace(/'/g, "''")}'`).join(',');
+    fc.assert(
+      fc.property(fc.uniqueArray(hostile.filter((v) => !CONTROL.test(v)), { minLength: 1, maxLength: 3 }), (values) => {
+        const placeholders = values.map((_, i) => `v${i}`);
+        const expanded = sql.replace('${team:sqlstring}', sqlstring(values));
+        assertOneLiteralPerValue(expanded, sql.replace('${team:sqlstring}', sqlstring(placeholders)), values, placeholders);
+      }),
+      { numRuns: 30 },
+    );
+    for (const name of ['team}', 'a b', '$team', '', 'x'.repeat(65)]) {
+      assert.throws(() => compileUsageQuery(q({ dimension: 'team', values: [], variable: name }), scope), QueryModelError);
+    }
+  });
+
   it('All drops the restriction; embedded single values are substituted; unknown names stay literal', () => {
     const lookup: TemplateVariableLookup = (name) =>
       name === 'team' ? { values: ['a', 'b'], all: true } : name === 'one' ? { values: ["x'y"], all: false } : undefined;

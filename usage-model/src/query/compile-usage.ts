@@ -84,8 +84,15 @@ export function chooseSource(measures: readonly Measure[], dimensions: readonly 
   throw new QueryModelError(`no rollup has ${measures.join(', ')} together${dimensions.length ? ` by ${dimensions.join(', ')}` : ''}; split them into separate queries`);
 }
 
+/** Grafana variable names: letters, digits and underscores. */
+const GRAFANA_VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
 /** `col IN ('a', 'b')`, `col NOT IN (...)`; no values: nothing matches (or, excluded, everything does). */
 export function filterPredicate(columnSql: string, filter: DimensionFilter): string {
+  if (filter.variable !== undefined) {
+    if (!GRAFANA_VARIABLE_NAME.test(filter.variable)) throw new QueryModelError(`invalid variable name ${JSON.stringify(filter.variable.slice(0, 64))}`);
+    return `${columnSql} ${filter.exclude ? 'NOT IN' : 'IN'} (\${${filter.variable}:sqlstring})`;
+  }
   if (filter.values.length === 0) return filter.exclude ? 'TRUE' : 'FALSE';
   return `${columnSql} ${filter.exclude ? 'NOT IN' : 'IN'} (${filter.values.map(sqlString).join(', ')})`;
 }

@@ -43,6 +43,14 @@ export interface DimensionFilter {
   values: readonly string[];
   /** true: NOT IN (values). */
   exclude?: boolean;
+  /**
+   * For SQL that a Grafana SQL data source interpolates itself (portable dashboards on
+   * grafana-athena-datasource): the name of a dashboard variable. The filter becomes
+   * `IN (${name:sqlstring})` — Grafana's format that quotes each value and doubles its quotes,
+   * one literal per value — and `values` are not used. The usage data source never sets it: it
+   * resolves variables with interpolateFilters.
+   */
+  variable?: string;
 }
 
 /** What a panel asks for. Several measures in one query = one column each (pages batch panels). */
