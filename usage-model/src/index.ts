@@ -18,3 +18,5 @@ export * from './sql/relations.js';
 export * from './sql/report-queries.js';
 export * from './sql/neuron.js';
 export * from './collector-alerts.js';
+export * from './sql/cost.js';
+export * from './query/index.js';
