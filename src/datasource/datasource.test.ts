@@ -1,5 +1,5 @@
 import { FieldType, dateTime, toDataFrame, type DataQueryRequest, type DataQueryResponse, type DataSourceInstanceSettings } from '@grafana/data';
-import type { TemplateSrv } from '@grafana/runtime';
+import type { DataSourceSrv, TemplateSrv } from '@grafana/runtime';
 import { lastValueFrom, of, toArray } from 'rxjs';
 import { UsageDataSource } from './datasource';
 import type { UsageDataQuery, UsageDataSourceOptions } from './types';
@@ -19,7 +19,7 @@ function sqlStub(answer: (request: DataQueryRequest) => DataQueryResponse[] | Er
       return of(...result);
     },
   };
-  const srv = { get: jest.fn(async () => ds) };
+  const srv = { get: jest.fn(async () => ds) } as unknown as jest.Mocked<Pick<DataSourceSrv, 'get'>>;
   return { srv, requests };
 }
 
