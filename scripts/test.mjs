@@ -16,7 +16,10 @@ if (stillMissing.length > 0) {
 const steps = [
   ['type check', 'npm', ['run', '--silent', 'typecheck']],
   ['lint', 'npm', ['run', '--silent', 'lint']],
+  // The node tests check the built plugin (dist/) and drive it in Chromium.
+  ['plugin build', 'npm', ['run', '--silent', 'build:plugin']],
   ['tests', process.execPath, ['scripts/run-tests.mjs', ...process.argv.slice(2)]],
+  ['plugin unit tests', 'npm', ['run', '--silent', 'test:plugin']],
 ];
 
 const root = new URL('..', import.meta.url).pathname;
