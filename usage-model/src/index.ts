@@ -17,3 +17,7 @@ export * from './sql/relations.js';
 export * from './sql/report-queries.js';
 export * from './sql/neuron.js';
 export * from './collector-alerts.js';
+export * from './budgets.js';
+export * from './dashboard-ids.js';
+export * from './quota-alerts.js';
+export * from './alert-rendering.js';
