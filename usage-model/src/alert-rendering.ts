@@ -22,7 +22,7 @@ export function ruleLabels(rule: PromAlertRule): Record<string, string> {
  * `/d/<uid>?var-team={{ $labels.team }}`: the dashboard to open, relative to the Grafana root, or
  * absolute when `grafanaUrl` is given. Template values stay Go templates, filled per alert.
  */
-export function dashboardLink(rule: PromAlertRule, variant: DashboardVariant, grafanaUrl = ''): string | undefined {
+export function dashboardLink(rule: Pick<PromAlertRule, 'dashboard'>, variant: DashboardVariant, grafanaUrl = ''): string | undefined {
   if (!rule.dashboard) return undefined;
   const vars = Object.entries(rule.dashboard.vars).map(([name, value]) => `var-${name}=${value}`);
   const base = grafanaUrl.replace(/\/+$/, '');

@@ -21,3 +21,4 @@ export * from './budgets.js';
 export * from './dashboard-ids.js';
 export * from './quota-alerts.js';
 export * from './alert-rendering.js';
+export * from './budget-alerts.js';
