@@ -102,7 +102,7 @@ describe('budget alert rules on the rollups', () => {
     const group = budgetAlertGroup(settings, { athenaUid: 'athena', variant: 'portable' });
     assert.equal(group.rules.length, 4);
     for (const r of group.rules) {
-      const model = r.data[0]?.model as { rawSQL: string; format: number };
+      const model = r.data[0]?.model as unknown as { rawSQL: string; format: number };
       assert.equal(model.format, 0, 'time series');
       assert.equal(model.rawSQL.split(ATHENA_NOW_MACRO).join(''), model.rawSQL.split(ATHENA_NOW_MACRO).join('').replace(/\$/g, ''), `${r.uid}: only the ${ATHENA_NOW_MACRO} macro`);
       const expanded = model.rawSQL.split(ATHENA_NOW_MACRO).join(sqlTimestamp(NOW));

@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parse, stringify } from 'yaml';
 import { COLLECTOR_ALERT_RULES, COLLECTOR_METRICS, prometheusAlertingRule } from '@hyperpod-usage/model';
-import { PROVISIONED_PROMETHEUS_UID } from '../src/grafana/alert-provisioning.js';
+import { PROVISIONED_ATHENA_UID, PROVISIONED_PROMETHEUS_UID } from '../src/grafana/alert-provisioning.js';
 import { EXAMPLE_ALERT_SETTINGS_FILE, readAlertSettings } from '../src/grafana/alert-settings-file.js';
-import { COLLECTOR_ALERTS_FILE, PROMETHEUS_RULES_FILE, QUOTA_ALERTS_FILE, generatedProvisioningFiles } from '../src/grafana/generated-files.js';
+import { BUDGET_ALERTS_FILE, COLLECTOR_ALERTS_FILE, PROMETHEUS_RULES_FILE, QUOTA_ALERTS_FILE, generatedProvisioningFiles } from '../src/grafana/generated-files.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 const read = (path: string) => readFileSync(join(root, path), 'utf8');
@@ -187,14 +187,15 @@ describe('collector alert rules', () => {
     assert.deepEqual([...tested].sort(), COLLECTOR_ALERT_RULES.map((r) => r.uid).sort(), 'each rule fires in at least one situation');
     const datasources = parse(read('provisioning/datasources/datasources.yaml')) as { datasources: Array<{ uid: string; type: string }> };
     assert.ok(datasources.datasources.some((d) => d.uid === PROVISIONED_PROMETHEUS_UID && d.type === 'prometheus'));
+    assert.ok(datasources.datasources.some((d) => d.uid === PROVISIONED_ATHENA_UID && d.type === 'grafana-athena-datasource'));
     type File = { groups: Array<{ rules: Array<{ uid: string; condition: string; data: Array<{ refId: string; datasourceUid: string; model: { expression?: string } }> }> }> };
-    const rules = [COLLECTOR_ALERTS_FILE, QUOTA_ALERTS_FILE].flatMap((f) => (parse(read(f)) as File).groups.flatMap((g) => g.rules));
+    const rules = [COLLECTOR_ALERTS_FILE, QUOTA_ALERTS_FILE, BUDGET_ALERTS_FILE].flatMap((f) => (parse(read(f)) as File).groups.flatMap((g) => g.rules));
     assert.equal(new Set(rules.map((r) => r.uid)).size, rules.length, 'rule uids are unique');
     for (const rule of rules) {
       const refIds = new Set(rule.data.map((d) => d.refId));
       assert.ok(refIds.has(rule.condition), `${rule.uid}: condition ${rule.condition} is one of its queries`);
       for (const d of rule.data) {
-        assert.ok(d.datasourceUid === '__expr__' || d.datasourceUid === PROVISIONED_PROMETHEUS_UID, `${rule.uid}: unknown data source ${d.datasourceUid}`);
+        assert.ok(['__expr__', PROVISIONED_PROMETHEUS_UID, PROVISIONED_ATHENA_UID].includes(d.datasourceUid), `${rule.uid}: unknown data source ${d.datasourceUid}`);
         if (d.model.expression) assert.ok(refIds.has(d.model.expression), `${rule.uid}: ${d.refId} reads ${d.model.expression}`);
       }
     }

@@ -100,3 +100,5 @@ export function alertGroupsYaml(groups: readonly AlertGroup[], header: string): 
 
 /** Uid of the Prometheus data source in provisioning/datasources/datasources.yaml. */
 export const PROVISIONED_PROMETHEUS_UID = 'hyperpod-usage-prometheus';
+/** Uid of the Athena data source there. */
+export const PROVISIONED_ATHENA_UID = 'hyperpod-usage-athena';

@@ -3,8 +3,9 @@
  * `npm run provisioning:generate` writes them, its `--check` mode and the tests compare them.
  */
 import type { AlertSettings } from '@hyperpod-usage/model';
-import { alertGroupsYaml, PROVISIONED_PROMETHEUS_UID } from './alert-provisioning.js';
-import { collectorAlertGroup, prometheusRulesYaml, quotaAlertGroup } from './alert-files.js';
+import type { AlertGroup } from './alert-provisioning.js';
+import { alertGroupsYaml, PROVISIONED_ATHENA_UID, PROVISIONED_PROMETHEUS_UID } from './alert-provisioning.js';
+import { budgetAlertGroup, collectorAlertGroup, prometheusRulesYaml, quotaAlertGroup } from './alert-files.js';
 
 export interface GeneratedFile {
   path: string;
@@ -18,12 +19,25 @@ const LOCAL = { prometheusUid: PROVISIONED_PROMETHEUS_UID, variant: 'local' as c
 
 export const COLLECTOR_ALERTS_FILE = 'provisioning/alerting/collector-health.yaml';
 export const QUOTA_ALERTS_FILE = 'provisioning/alerting/quota.yaml';
+export const BUDGET_ALERTS_FILE = 'provisioning/alerting/budgets.yaml';
 export const PROMETHEUS_RULES_FILE = 'provisioning/prometheus/hyperpod-usage-rules.yaml';
+
+function pausedGroup(group: AlertGroup): AlertGroup {
+  return { ...group, rules: group.rules.map((r) => ({ ...r, isPaused: true })) };
+}
 
 export function generatedProvisioningFiles(settings: AlertSettings): GeneratedFile[] {
   return [
     { path: COLLECTOR_ALERTS_FILE, content: alertGroupsYaml([collectorAlertGroup(LOCAL)], header('usage-model/src/collector-alerts.ts')) },
     { path: QUOTA_ALERTS_FILE, content: alertGroupsYaml([quotaAlertGroup(settings, LOCAL)], header('usage-model/src/quota-alerts.ts and config/alerts.yaml')) },
+    {
+      path: BUDGET_ALERTS_FILE,
+      content:
+        header('usage-model/src/budget-alerts.ts and config/alerts.yaml') +
+        '# Paused here: the local Grafana has no Athena until ATHENA_* point at your stack (the DuckDB data source\n' +
+        '# cannot back alert rules). `hpu grafana install` installs them unpaused.\n' +
+        alertGroupsYaml([pausedGroup(budgetAlertGroup(settings, { athenaUid: PROVISIONED_ATHENA_UID, variant: 'local' }))], ''),
+    },
     {
       path: PROMETHEUS_RULES_FILE,
       content:
