@@ -22,3 +22,5 @@ export * from './dashboard-ids.js';
 export * from './quota-alerts.js';
 export * from './alert-rendering.js';
 export * from './budget-alerts.js';
+export * from './sql/cost.js';
+export * from './query/index.js';

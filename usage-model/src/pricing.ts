@@ -84,3 +84,26 @@ export function effectivePrices(region: string, ...sets: ReadonlyArray<readonly 
   }
   return [...chosen.values()].sort((a, b) => a.instanceType.localeCompare(b.instanceType));
 }
+
+/** Hours of a row per resource, NeuronCores counting whole devices too (as reports count them). */
+export interface ChargeableHours {
+  gpu: number;
+  vcpu: number;
+  neuronCore: number;
+}
+
+/**
+ * Unit-hours charged at a unit price: GPU-hours, vCPU-hours, or Neuron-device-hours (NeuronCore
+ * hours over the instance type's cores per device). Undefined when devices cannot be counted.
+ * The SQL form of the same rule is `unitCostSql` (sql/cost.ts).
+ */
+export function chargedUnitHours(unitResource: UnitResource, hours: ChargeableHours, neuronCoresPerDevice: number): number | undefined {
+  switch (unitResource) {
+    case 'gpu':
+      return hours.gpu;
+    case 'cpu':
+      return hours.vcpu;
+    case 'neuron_device':
+      return neuronCoresPerDevice > 0 ? hours.neuronCore / neuronCoresPerDevice : undefined;
+  }
+}

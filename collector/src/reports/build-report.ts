@@ -4,6 +4,7 @@
  * per-team daily figures for the charts, and the hours without data.
  */
 import {
+  chargedUnitHours,
   DAY_MS,
   HOUR_MS,
   detailedRowsSql,
@@ -13,6 +14,7 @@ import {
   pricesSql,
   summaryRowsSql,
   teamQuotaRowsSql,
+  type ChargeableHours,
   type Relations,
   type ReportScope,
 } from '@hyperpod-usage/model';
@@ -32,26 +34,14 @@ const num = (c: Cell | undefined): number => (typeof c === 'number' ? c : Number
 const str = (c: Cell | undefined): string => (c === null || c === undefined ? '' : String(c));
 const dayOf = (date: string): number => Date.parse(`${date}T00:00:00Z`);
 
-interface Hours {
-  gpu: number;
-  vcpu: number;
-  neuronCore: number;
-}
+type Hours = ChargeableHours;
 
 /** Cost of hours on an instance type at its unit price; null without a price. */
 function costOf(prices: ReadonlyMap<string, PriceUsed>, instanceType: string, hours: Hours): number | null {
   const price = prices.get(instanceType);
   if (!price) return null;
-  switch (price.unitResource) {
-    case 'gpu':
-      return hours.gpu * price.unitPricePerHour;
-    case 'cpu':
-      return hours.vcpu * price.unitPricePerHour;
-    case 'neuron_device': {
-      const coresPerDevice = instanceSpec(instanceType)?.neuronCoresPerDevice ?? 0;
-      return coresPerDevice > 0 ? (hours.neuronCore / coresPerDevice) * price.unitPricePerHour : null;
-    }
-  }
+  const units = chargedUnitHours(price.unitResource, hours, instanceSpec(instanceType)?.neuronCoresPerDevice ?? 0);
+  return units === undefined ? null : units * price.unitPricePerHour;
 }
 
 /** Runs of hours without a heartbeat, from the first day to the end of the range or now. */
