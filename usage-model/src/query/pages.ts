@@ -1,0 +1,131 @@
+/**
+ * The queries behind the app's pages, batched: each statement feeds several panels (Athena bills
+ * at least 10 MB per statement, and every statement is a round trip). The plugin's pages and the
+ * benchmark (`npm run bench:team-page`) use these same lists, so the figures the benchmark prints
+ * are what the pages cost.
+ *
+ * A page compiles its list with `compilePage(queries, scope)`; panels then select and sum the
+ * columns they show from the frames (e.g. the Overview's cluster total is the sum over teams).
+ */
+import type { ResourceKey } from '../resources.js';
+import { compileAnnotationQuery, type AnnotationQuery } from './annotations.js';
+import { compileUsageQuery } from './compile-usage.js';
+import { compileTaskListQuery, type TaskListQuery } from './task-list.js';
+import type { CompiledQuery, QueryScope, UsageQuery } from './types.js';
+
+/** Which range a statement covers: the page's, or the month to date at the page's end. */
+export type PageRange = 'page' | 'month_to_date';
+
+interface PageQueryBase {
+  /** Stable id (also the Grafana refId's stem). */
+  id: string;
+  /** Panels the statement feeds. */
+  panels: readonly string[];
+  range: PageRange;
+}
+
+export type PageQuery =
+  | (PageQueryBase & { kind: 'usage'; query: UsageQuery })
+  | (PageQueryBase & { kind: 'annotations'; query: AnnotationQuery })
+  | (PageQueryBase & { kind: 'tasks'; query: TaskListQuery });
+
+export interface CompiledPageQuery {
+  id: string;
+  panels: readonly string[];
+  kind: PageQuery['kind'];
+  compiled: CompiledQuery;
+}
+
+/** How many teams the Overview shows before the rest become Other. */
+export const OVERVIEW_TOP_TEAMS = 10;
+
+const QUOTA_MEASURES = ['hours', 'own_hours', 'borrowed_hours', 'lent_hours', 'nominal_hours', 'unused_hours', 'cost'] as const;
+
+export function OVERVIEW_PAGE_QUERIES(resource: ResourceKey = 'gpu'): PageQuery[] {
+  return [
+    {
+      id: 'teams',
+      kind: 'usage',
+      range: 'page',
+      panels: ['cluster hours', 'own quota vs borrowed', 'top teams', 'cost'],
+      query: { measures: QUOTA_MEASURES, resource, groupBy: ['team'], filters: [], interval: 'auto', format: 'time_series', topN: OVERVIEW_TOP_TEAMS },
+    },
+    {
+      id: 'idle',
+      kind: 'usage',
+      range: 'page',
+      panels: ['idle capacity', 'idle cost'],
+      query: { measures: ['hours', 'idle_hours', 'cost'], resource, groupBy: ['instance_type'], filters: [], interval: 'auto', format: 'time_series' },
+    },
+    {
+      id: 'cost_mtd',
+      kind: 'usage',
+      range: 'month_to_date',
+      panels: ['cost month to date'],
+      query: { measures: ['cost', 'hours'], resource, groupBy: ['team'], filters: [], interval: 'auto', format: 'table' },
+    },
+  ];
+}
+
+export function TEAM_PAGE_QUERIES(team: string, resource: ResourceKey = 'gpu'): PageQuery[] {
+  const filters = [{ dimension: 'team' as const, values: [team] }];
+  return [
+    {
+      id: 'quota',
+      kind: 'usage',
+      range: 'page',
+      panels: ['usage by instance type', 'own quota vs borrowed', 'quota and lent', 'allocated vs utilization', 'cost'],
+      query: { measures: QUOTA_MEASURES, resource, groupBy: ['instance_type'], filters, interval: 'auto', format: 'time_series' },
+    },
+    {
+      id: 'priority',
+      kind: 'usage',
+      range: 'page',
+      panels: ['usage by priority class'],
+      query: { measures: ['hours'], resource, groupBy: ['priority_class'], filters, interval: 'auto', format: 'time_series' },
+    },
+    {
+      id: 'tasks',
+      kind: 'usage',
+      range: 'page',
+      panels: ['tasks'],
+      query: { measures: ['hours', 'cost'], resource, groupBy: ['task', 'priority_class', 'instance_type'], filters, interval: 'auto', format: 'table', topN: 50 },
+    },
+    { id: 'preemptions', kind: 'annotations', range: 'page', panels: ['preemptions (annotations)'], query: { teams: [team] } },
+  ];
+}
+
+export function TASKS_PAGE_QUERIES(filters: TaskListQuery['filters'] = [], search?: string, resource: ResourceKey = 'gpu'): PageQuery[] {
+  return [
+    {
+      id: 'tasks',
+      kind: 'tasks',
+      range: 'page',
+      panels: ['tasks table'],
+      query: { resource, filters, ...(search ? { search } : {}), sort: 'hours' },
+    },
+    { id: 'preemptions', kind: 'annotations', range: 'page', panels: ['preemptions'], query: { teams: filters.find((f) => f.dimension === 'team' && !f.exclude)?.values ?? [] } },
+  ];
+}
+
+/** Start of the UTC month of the instant. */
+export function monthStart(epochMs: number): number {
+  const d = new Date(epochMs);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+}
+
+/** The scope a page statement runs over. */
+export function pageScope(range: PageRange, scope: QueryScope): QueryScope {
+  if (range === 'page') return scope;
+  // The month of the range's last instant, up to the range's end.
+  return { ...scope, from: monthStart(scope.to - 1) };
+}
+
+export function compilePage(queries: readonly PageQuery[], scope: QueryScope): CompiledPageQuery[] {
+  return queries.map((q) => {
+    const s = pageScope(q.range, scope);
+    const compiled =
+      q.kind === 'usage' ? compileUsageQuery(q.query, s) : q.kind === 'annotations' ? compileAnnotationQuery(q.query, s) : compileTaskListQuery(q.query, s);
+    return { id: q.id, panels: q.panels, kind: q.kind, compiled };
+  });
+}

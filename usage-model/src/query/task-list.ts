@@ -1,0 +1,94 @@
+/**
+ * The Tasks page's table: one row per task over the range, from task_daily — who ran it, what it
+ * held, its status on the last day, how often it was admitted and preempted, and how long it
+ * waited for its first admission. Searchable by task name, sortable by any column.
+ */
+import { DAY_MS } from '../layout.js';
+import type { ResourceKey } from '../resources.js';
+import { sqlDate, sqlNumber, sqlString } from '../sql/dialect.js';
+import { clusterPredicate, dayPartitionPredicate } from '../sql/partitions.js';
+import { PARTITION_COLUMNS, TASK_DAILY_DATE_COLUMN, column, resourceColumn } from './columns.js';
+import { checkScope, filterPredicate } from './compile-usage.js';
+import { dimensionField, measureField } from './fields.js';
+import { ROW } from './sources.js';
+import { DIMENSIONS, QueryModelError, type CompiledField, type CompiledQuery, type Dimension, type DimensionFilter, type QueryScope } from './types.js';
+
+export type TaskListSort = 'hours' | 'preemptions' | 'queue_wait_seconds' | 'first_admitted_at' | 'task';
+
+export interface TaskListQuery {
+  resource: ResourceKey;
+  filters: readonly DimensionFilter[];
+  /** Part of the task name, any case. */
+  search?: string;
+  sort?: TaskListSort;
+  /** Rows at most (default 500). */
+  limit?: number;
+}
+
+const TASK_DIMENSIONS: Partial<Record<Dimension, string>> = {
+  cluster: 'cluster',
+  team: 'team',
+  namespace: 'namespace',
+  task: 'task_name',
+  priority_class: 'priority_class',
+  instance_type: 'instance_type',
+};
+
+export function compileTaskListQuery(query: TaskListQuery, scope: QueryScope): CompiledQuery {
+  checkScope(scope);
+  const limit = query.limit ?? 500;
+  if (!(Number.isInteger(limit) && limit >= 1 && limit <= 10000)) throw new QueryModelError(`the row limit must be a whole number from 1 to 10000, got ${limit}`);
+  const c = (name: string): string => `${ROW}.${column('task_daily', name)}`;
+  const dim = (d: Dimension): string => {
+    if (!DIMENSIONS.includes(d)) throw new QueryModelError(`unknown dimension ${JSON.stringify(d)}`);
+    const name = TASK_DIMENSIONS[d] as string;
+    return PARTITION_COLUMNS.includes(name) ? c(name) : `coalesce(${c(name)}, '')`;
+  };
+  const date = c(TASK_DAILY_DATE_COLUMN);
+  const firstDay = Math.floor(scope.from / DAY_MS) * DAY_MS;
+  const where = [
+    dayPartitionPredicate(scope.from, scope.to, ROW),
+    clusterPredicate(scope.clusters, ROW),
+    `${date} >= ${sqlDate(firstDay)}`,
+    `${date} < ${sqlDate(Math.ceil(scope.to / DAY_MS) * DAY_MS)}`,
+    ...query.filters.map((f) => filterPredicate(dim(f.dimension), f)),
+    ...(query.search ? [`strpos(lower(${c('task_name')}), lower(${sqlString(query.search)})) > 0`] : []),
+  ];
+  const hours = resourceColumn('task_daily', query.resource, 'hours');
+  const order: Record<TaskListSort, string> = {
+    hours: '"hours" DESC NULLS LAST',
+    preemptions: '"preemptions" DESC NULLS LAST',
+    queue_wait_seconds: '"queue_wait_seconds" DESC NULLS LAST',
+    first_admitted_at: '"first_admitted_at" DESC NULLS LAST',
+    task: '"task"',
+  };
+  const sort = query.sort ?? 'hours';
+  if (!(sort in order)) throw new QueryModelError(`unknown sort ${JSON.stringify(sort)}`);
+  const sql = `SELECT coalesce(${c('task_name')}, '') AS "task", coalesce(${c('namespace')}, '') AS "namespace", coalesce(${c('team')}, '') AS "team",
+       coalesce(${c('priority_class')}, '') AS "priority_class", coalesce(${c('instance_type')}, '') AS "instance_type",
+       max_by(${c('status')}, ${date}) AS "status", min(${c('created_at')}) AS "created_at", min(${c('first_admitted_at')}) AS "first_admitted_at",
+       max(${c('ended_at')}) AS "ended_at", max(${c('admissions')}) AS "admissions", max(${c('preemptions')}) AS "preemptions",
+       max(${c('queue_wait_seconds')}) AS "queue_wait_seconds", sum(${c(hours)}) AS "hours"
+  FROM ${scope.relations.task_daily} ${ROW}
+ WHERE ${where.join('\n   AND ')}
+ GROUP BY ${c('task_uid')}, 1, 2, 3, 4, 5
+ ORDER BY ${order[sort]}, "task", "namespace"
+ LIMIT ${sqlNumber(limit)}`;
+  const fields: CompiledField[] = [
+    dimensionField('task'),
+    dimensionField('namespace'),
+    dimensionField('team'),
+    dimensionField('priority_class'),
+    dimensionField('instance_type'),
+    { name: 'status', type: 'string', displayName: 'Status' },
+    { name: 'created_at', type: 'time', displayName: 'Submitted' },
+    { name: 'first_admitted_at', type: 'time', displayName: 'First admitted' },
+    { name: 'ended_at', type: 'time', displayName: 'Ended' },
+    { name: 'admissions', type: 'number', unit: 'none', displayName: 'Admissions' },
+    { name: 'preemptions', type: 'number', unit: 'none', displayName: 'Preemptions' },
+    { name: 'queue_wait_seconds', type: 'number', unit: 's', displayName: 'Queue wait' },
+    measureField('hours', query.resource),
+  ];
+  const columns = [...PARTITION_COLUMNS, TASK_DAILY_DATE_COLUMN, 'task_uid', 'task_name', 'namespace', 'team', 'priority_class', 'instance_type', 'status', 'created_at', 'first_admitted_at', 'ended_at', 'admissions', 'preemptions', 'queue_wait_seconds', hours];
+  return { sql, fields, scans: [{ table: 'task_daily', columns: [...new Set(columns)] }] };
+}
