@@ -20,7 +20,7 @@ function findTests(path, out = []) {
 }
 
 const targets = process.argv.slice(2);
-const files = (targets.length ? targets : ['usage-model', 'collector', 'cloudformation', 'scripts', 'tests'])
+const files = (targets.length ? targets : ['usage-model', 'collector', 'cloudformation', 'scripts', 'tests', 'dashboards'])
   .flatMap((t) => findTests(join(root, t)))
   .map((f) => relative(root, f))
   .sort();

@@ -5,7 +5,7 @@
  */
 import { ConfigError } from './config.js';
 import { ScenarioError } from './simulator/scenario.js';
-import { SqlValueError } from '@hyperpod-usage/model';
+import { AlertSettingsError, SqlValueError } from '@hyperpod-usage/model';
 import { COLLECTOR_VERSION } from './version.js';
 
 interface CommandModule {
@@ -47,6 +47,13 @@ const COMMANDS: Record<string, Command> = {
       return { usage: m.SIMULATE_USAGE, run: m.simulate };
     },
   },
+  budgets: {
+    summary: 'monthly GPU-hour and cost budgets per team, and quota alert thresholds (the alert settings file)',
+    load: async () => {
+      const m = await import('./commands/budgets.js');
+      return { usage: m.BUDGETS_USAGE, run: m.budgetsCommand };
+    },
+  },
   demo: {
     summary: 'the whole pipeline on one machine: built-in scenarios, collector, local records',
     load: async () => {
@@ -70,7 +77,7 @@ function help(): string {
 /** Errors a user can fix: one line, exit code 2. Anything else is a bug or an outage: exit code 1. */
 function isUsageError(e: unknown): boolean {
   const code = (e as { code?: string }).code ?? '';
-  return e instanceof ConfigError || e instanceof ScenarioError || e instanceof SqlValueError || code.startsWith('ERR_PARSE_ARGS_');
+  return e instanceof ConfigError || e instanceof ScenarioError || e instanceof SqlValueError || e instanceof AlertSettingsError || code.startsWith('ERR_PARSE_ARGS_');
 }
 
 async function main(argv: readonly string[]): Promise<number> {

@@ -9,8 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parse, stringify } from 'yaml';
-import { COLLECTOR_ALERT_RULES, COLLECTOR_METRICS, type PromAlertRule } from '@hyperpod-usage/model';
-import { COLLECTOR_ALERTS_FILE, PROVISIONED_PROMETHEUS_UID, collectorAlertsFile } from '../src/grafana/alert-provisioning.js';
+import { COLLECTOR_ALERT_RULES, COLLECTOR_METRICS, prometheusAlertingRule } from '@hyperpod-usage/model';
+import { PROVISIONED_ATHENA_UID, PROVISIONED_PROMETHEUS_UID } from '../src/grafana/alert-provisioning.js';
+import { EXAMPLE_ALERT_SETTINGS_FILE, readAlertSettings } from '../src/grafana/alert-settings-file.js';
+import { BUDGET_ALERTS_FILE, COLLECTOR_ALERTS_FILE, PROMETHEUS_RULES_FILE, QUOTA_ALERTS_FILE, generatedProvisioningFiles } from '../src/grafana/generated-files.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 const read = (path: string) => readFileSync(join(root, path), 'utf8');
@@ -21,16 +23,6 @@ function run(command: string, args: string[], cwd = root) {
     assert.fail(`${command} is not installed; .ci/run installs it`);
   }
   return result;
-}
-
-/** The Prometheus alert that fires exactly when Grafana's threshold on the last value does. */
-function asPrometheusRule(rule: PromAlertRule) {
-  return {
-    alert: rule.uid,
-    expr: `(${rule.expr}) ${rule.comparison === 'gt' ? '>' : '<'} ${rule.threshold}`,
-    for: rule.for,
-    labels: { severity: rule.severity, component: 'hyperpod-usage-collector' },
-  };
 }
 
 const metric = (key: keyof typeof COLLECTOR_METRICS) => COLLECTOR_METRICS[key].name;
@@ -168,12 +160,13 @@ describe('collector alert rules', () => {
   const dir = mkdtempSync(join(tmpdir(), 'hpu-alerts-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('the provisioning file is what the generator writes', () => {
-    assert.equal(read(COLLECTOR_ALERTS_FILE), collectorAlertsFile(COLLECTOR_ALERT_RULES), 'stale: run npm run provisioning:generate');
+  it('the provisioning files are what the generator writes from config/alerts.yaml', async () => {
+    const settings = await readAlertSettings(join(root, EXAMPLE_ALERT_SETTINGS_FILE));
+    for (const file of generatedProvisioningFiles(settings)) assert.equal(read(file.path), file.content, `${file.path} is stale: run npm run provisioning:generate`);
   });
 
   it('fire in the hand-worked situations and stay quiet otherwise (promtool test rules)', (t) => {
-    const rules = { groups: [{ name: 'hyperpod-usage-collector', interval: '1m', rules: COLLECTOR_ALERT_RULES.map(asPrometheusRule) }] };
+    const rules = { groups: [{ name: 'hyperpod-usage-collector', interval: '1m', rules: COLLECTOR_ALERT_RULES.map((r) => ({ ...prometheusAlertingRule(r), annotations: {} })) }] };
     writeFileSync(join(dir, 'rules.yaml'), stringify(rules));
     writeFileSync(join(dir, 'tests.yaml'), stringify({ rule_files: ['rules.yaml'], evaluation_interval: '1m', tests: PROMTOOL_TESTS.map(({ name, ...test }) => ({ name, interval: '1m', ...test })) }));
     const check = run('promtool', ['check', 'rules', 'rules.yaml'], dir);
@@ -183,21 +176,26 @@ describe('collector alert rules', () => {
     assert.equal(test.status, 0, test.stdout + test.stderr);
   });
 
+  it('the rule file for Amazon Managed Service for Prometheus passes promtool check rules', () => {
+    const check = run('promtool', ['check', 'rules', PROMETHEUS_RULES_FILE]);
+    assert.equal(check.status, 0, check.stdout + check.stderr);
+    assert.match(check.stdout, new RegExp(`SUCCESS: ${COLLECTOR_ALERT_RULES.length + 3} rules found`));
+  });
+
   it('every rule is tested, and every rule refers to the provisioned Prometheus and its own queries', () => {
     const tested = new Set(PROMTOOL_TESTS.slice(1).flatMap((g) => g.alert_rule_test.filter((a) => a.exp_alerts.length > 0).map((a) => a.alertname)));
     assert.deepEqual([...tested].sort(), COLLECTOR_ALERT_RULES.map((r) => r.uid).sort(), 'each rule fires in at least one situation');
     const datasources = parse(read('provisioning/datasources/datasources.yaml')) as { datasources: Array<{ uid: string; type: string }> };
     assert.ok(datasources.datasources.some((d) => d.uid === PROVISIONED_PROMETHEUS_UID && d.type === 'prometheus'));
-    const provisioned = parse(read(COLLECTOR_ALERTS_FILE)) as {
-      groups: Array<{ rules: Array<{ uid: string; condition: string; data: Array<{ refId: string; datasourceUid: string; model: { expression?: string } }> }> }>;
-    };
-    const rules = provisioned.groups.flatMap((g) => g.rules);
+    assert.ok(datasources.datasources.some((d) => d.uid === PROVISIONED_ATHENA_UID && d.type === 'grafana-athena-datasource'));
+    type File = { groups: Array<{ rules: Array<{ uid: string; condition: string; data: Array<{ refId: string; datasourceUid: string; model: { expression?: string } }> }> }> };
+    const rules = [COLLECTOR_ALERTS_FILE, QUOTA_ALERTS_FILE, BUDGET_ALERTS_FILE].flatMap((f) => (parse(read(f)) as File).groups.flatMap((g) => g.rules));
     assert.equal(new Set(rules.map((r) => r.uid)).size, rules.length, 'rule uids are unique');
     for (const rule of rules) {
       const refIds = new Set(rule.data.map((d) => d.refId));
       assert.ok(refIds.has(rule.condition), `${rule.uid}: condition ${rule.condition} is one of its queries`);
       for (const d of rule.data) {
-        assert.ok(d.datasourceUid === '__expr__' || d.datasourceUid === PROVISIONED_PROMETHEUS_UID, `${rule.uid}: unknown data source ${d.datasourceUid}`);
+        assert.ok(['__expr__', PROVISIONED_PROMETHEUS_UID, PROVISIONED_ATHENA_UID].includes(d.datasourceUid), `${rule.uid}: unknown data source ${d.datasourceUid}`);
         if (d.model.expression) assert.ok(refIds.has(d.model.expression), `${rule.uid}: ${d.refId} reads ${d.model.expression}`);
       }
     }

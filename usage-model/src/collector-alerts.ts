@@ -3,6 +3,7 @@
  * a PromQL expression and a threshold, so the same rule can be rendered for Grafana alerting
  * (query, reduce, threshold) or for Prometheus (`expr > threshold`).
  */
+import type { DashboardKey } from './dashboard-ids.js';
 import { COLLECTOR_METRICS } from './metrics.js';
 
 export interface PromAlertRule {
@@ -19,7 +20,16 @@ export interface PromAlertRule {
   severity: 'critical' | 'warning';
   summary: string;
   description: string;
+  /** Value of the `component` label; the collector's own rules by default. */
+  component?: string;
+  /**
+   * The dashboard the on-call person should open, with template variables filled from the alert's
+   * labels (values are Go templates such as `{{ $labels.team }}`).
+   */
+  dashboard?: { key: DashboardKey; vars: Readonly<Record<string, string>> };
 }
+
+export const COLLECTOR_COMPONENT = 'hyperpod-usage-collector';
 
 const m = Object.fromEntries(Object.entries(COLLECTOR_METRICS).map(([k, spec]) => [k, spec.name])) as {
   [K in keyof typeof COLLECTOR_METRICS]: string;
@@ -37,6 +47,7 @@ export const COLLECTOR_ALERT_RULES: readonly PromAlertRule[] = [
     threshold: 0,
     for: '10m',
     severity: 'critical',
+    dashboard: { key: 'cluster-overview', vars: {} },
     summary: 'No collector replica has reported metrics for 10 minutes.',
     description:
       'Prometheus has no collector metrics: the Deployment is down or no longer scraped. Usage is not being recorded; workloads admitted meanwhile are recovered from Kubernetes transition times only while their objects still exist.',
@@ -73,6 +84,7 @@ export const COLLECTOR_ALERT_RULES: readonly PromAlertRule[] = [
     threshold: UPLOAD_STALL_SECONDS,
     for: '5m',
     severity: 'critical',
+    dashboard: { key: 'cluster-overview', vars: { cluster: '{{ $labels.cluster }}' } },
     summary: 'Cluster {{ $labels.cluster }}: no successful upload for {{ humanizeDuration $values.B.Value }}.',
     description:
       'Records wait in the spool and are uploaded once storage answers again; the reports and dashboards lag until then. Check S3 permissions (the Pod Identity association) and the upload failure counter.',
