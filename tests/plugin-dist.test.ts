@@ -50,8 +50,11 @@ test('both plugin.json files are valid for Grafana, with versions, ids, includes
   }
 });
 
-test('every bundled dashboard the app lists is in dist/', () => {
+test('every bundled dashboard the app lists is in dist/, and every generated one is listed', () => {
   const app = readJson(join(dist, 'plugin.json'));
+  const listed = app.includes.filter((i: { type: string }) => i.type === 'dashboard').map((i: { path: string }) => i.path);
+  const generated = readdirSync(join(root, 'src', 'dashboards')).filter((f) => f.endsWith('.json')).map((f) => `dashboards/${f}`);
+  assert.deepEqual([...listed].sort(), generated.sort());
   for (const include of app.includes.filter((i: { type: string }) => i.type === 'dashboard')) {
     const file = join(dist, include.path);
     assert.ok(existsSync(file), `dashboard ${include.path} is missing`);
