@@ -222,6 +222,37 @@ describe('compileUsageQuery', () => {
   });
 });
 
+/** What grafana-athena-datasource's backend makes of its time macros (pkg/athena/macros.go), in UTC. */
+export function expandAthenaTimeMacros(sql: string, from: number, to: number): string {
+  const ts = (ms: number) => `TIMESTAMP '${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')}'`;
+  const digits = (ms: number) => new Date(ms).toISOString().slice(0, 10).replaceAll('-', '');
+  return sql
+    .replaceAll('$__timeFrom()', ts(from))
+    .replaceAll('$__timeTo()', ts(to))
+    .replaceAll('$__rawTimeFrom(yyyyMMdd)', digits(from))
+    .replaceAll('$__rawTimeTo(yyyyMMdd)', digits(to));
+}
+
+describe('time macros for SQL the Athena data source runs as stored', () => {
+  const macroScope = { ...scope, timeMacros: true };
+  it('usage, variable, annotation and task statements carry no literal range and parse once expanded', () => {
+    const statements = [
+      compileUsageQuery({ measures: ['hours', 'cost'], resource: 'gpu', groupBy: ['team'], filters: [{ dimension: 'team', values: [], variable: 'team' }], interval: 'day', format: 'time_series', topN: 5 }, macroScope).sql,
+      compileVariableQuery({ dimension: 'task', filters: [{ dimension: 'team', values: [], variable: 'team' }] }, macroScope).sql,
+      compileAnnotationQuery({ teams: [] }, macroScope).sql,
+      compileTaskListQuery({ resource: 'gpu', filters: [] }, macroScope).sql,
+    ];
+    for (const sql of statements) {
+      assert.doesNotMatch(sql, /TIMESTAMP '|year = '/, 'no literal range');
+      assert.match(sql, /concat\((r|d)\.year, \1\.month, \1\.day\) BETWEEN '\$__rawTimeFrom\(yyyyMMdd\)' AND '\$__rawTimeTo\(yyyyMMdd\)'/);
+      assertParses(expandAthenaTimeMacros(sql.replaceAll('${team:sqlstring}', "'a','b'"), scope.from, scope.to), sql);
+    }
+  });
+  it('are refused for DuckDB', () => {
+    assert.throws(() => compileVariableQuery({ dimension: 'team' }, { ...macroScope, dialect: 'duckdb' }), QueryModelError);
+  });
+});
+
 describe('variables, annotations, tasks, health, pages', () => {
   it('every variable query parses, with and without filters', () => {
     for (const dimension of DIMENSIONS) {

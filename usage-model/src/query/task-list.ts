@@ -5,7 +5,7 @@
  */
 import type { ResourceKey } from '../resources.js';
 import { sqlNumber, sqlString } from '../sql/dialect.js';
-import { clusterPredicate, dayPartitionPredicate } from '../sql/partitions.js';
+import { rangePredicates } from './range.js';
 import { PARTITION_COLUMNS, column, resourceColumn } from './columns.js';
 import { checkScope, filterPredicate } from './compile-usage.js';
 import { dimensionField, measureField } from './fields.js';
@@ -49,8 +49,7 @@ export function compileTaskListQuery(query: TaskListQuery, scope: QueryScope): C
   // TASK_DAILY_DATE_COLUMN, shares its name with the `day` partition key until it is renamed).
   const dayKey = `${c('year')} || ${c('month')} || ${c('day')}`;
   const where = [
-    dayPartitionPredicate(scope.from, scope.to, ROW),
-    clusterPredicate(scope.clusters, ROW),
+    ...rangePredicates(scope, ROW, null),
     ...query.filters.map((f) => filterPredicate(dim(f.dimension), f)),
     ...(query.search ? [`strpos(lower(${c('task_name')}), lower(${sqlString(query.search)})) > 0`] : []),
   ];

@@ -77,6 +77,12 @@ export interface QueryScope {
   clusters: readonly string[];
   /** For interval 'auto'. */
   maxDataPoints?: number;
+  /**
+   * Athena only: leave the range to grafana-athena-datasource's macros (`$__timeFrom()`,
+   * `$__rawTimeFrom(yyyyMMdd)`, ...) instead of literals, for SQL stored in portable dashboards
+   * and alert rules. `from`/`to` then only choose the 'auto' interval.
+   */
+  timeMacros?: boolean;
 }
 
 export type FieldType = 'time' | 'string' | 'number';
