@@ -147,6 +147,27 @@ describe('compileUsageQuery', () => {
     assert.ok(parsed > 300, `only ${parsed} statements`);
   });
 
+  it('over whole UTC days, task and priority statements read task_daily and parse', () => {
+    const days = { ...scope, from: Date.parse('2025-01-31T00:00:00Z'), to: Date.parse('2025-02-02T00:00:00Z') };
+    let daily = 0;
+    for (const resource of ['gpu', 'neuron_core'] as const) {
+      for (const measures of [['hours'], ['cost'], ['hours', 'cost']] as const) {
+        for (const groupBy of groupBys.filter((g) => g.includes('task') || g.includes('priority_class'))) {
+          for (const [format, interval] of [['table', 'auto'], ['time_series', 'day'], ['time_series', 'week'], ['time_series', 'month'], ['time_series', 'hour']] as const) {
+            for (const topN of [undefined, 3]) {
+              const c = compileUsageQuery({ measures, resource, groupBy, filters: [], interval, format, ...(topN ? { topN } : {}) }, days);
+              assert.equal(c.scans?.[0]?.table, interval === 'hour' ? 'task_hourly' : 'task_daily', `${format} ${interval}`);
+              if (interval === 'hour') continue;
+              assertParses(c.sql, JSON.stringify({ measures, resource, groupBy, format, interval, topN }));
+              daily++;
+            }
+          }
+        }
+      }
+    }
+    assert.ok(daily > 100);
+  });
+
   it('the other resources give the GPU statements with their own columns', () => {
     const gpu = enumerate('gpu');
     for (const resource of RESOURCE_KEYS.filter((r) => r !== 'gpu' && r !== 'neuron_core')) {
