@@ -44,6 +44,7 @@ import { silentLogger } from '../src/log.js';
 import { resolveScenario } from '../src/simulator/builtin.js';
 import { runSimulation } from '../src/simulator/simulation.js';
 import { aggregateRun } from './support/aggregation.js';
+import { expandLikeGrafanaAndAthena } from '../../usage-model/test/support/grafana-expand.js';
 
 type Row = Record<string, string | number | boolean | null>;
 
@@ -381,28 +382,33 @@ describe('hostile values on DuckDB: the query runs and returns exactly the rows 
         const lookup: TemplateVariableLookup = (name) => (name === 'team' ? { values, all: false } : undefined);
         const filters = interpolateFilters([{ dimension: 'team', values: [ref] }], lookup);
         const sorted = (rs: Row[], key: string) => rs.map((r) => String(r[key])).sort();
+        // Each statement as the data source would run it: after Grafana's and Athena's rewriting, which must change nothing.
+        const rowsOf = async (sql: string): Promise<Row[]> => {
+          assert.equal(expandLikeGrafanaAndAthena(sql), sql, 'rewriting changed the statement');
+          return rows(db.connection, expandLikeGrafanaAndAthena(sql));
+        };
 
-        const byTeam = await rows(db.connection, compileUsageQuery({ measures: ['hours', 'quota_share'], resource: 'gpu', groupBy: ['team'], filters, interval: 'day', format: 'table' }, scope).sql);
+        const byTeam = await rowsOf(compileUsageQuery({ measures: ['hours', 'quota_share'], resource: 'gpu', groupBy: ['team'], filters, interval: 'day', format: 'table' }, scope).sql);
         assert.deepEqual(sorted(byTeam, 'team'), expected);
-        const byPriority = await rows(
-          db.connection,
+        const byPriority = await rowsOf(
           compileUsageQuery({ measures: ['hours'], resource: 'gpu', groupBy: ['priority_class'], filters: [{ dimension: 'priority_class', values }], interval: 'day', format: 'time_series' }, scope).sql,
         );
         assert.deepEqual(sorted(byPriority, 'priority_class'), expected);
-        const byTask = await rows(
-          db.connection,
+        const byTask = await rowsOf(
           compileUsageQuery({ measures: ['hours'], resource: 'gpu', groupBy: ['task'], filters: [{ dimension: 'task', values: values.map((v) => `${v}#task`) }], interval: 'hour', format: 'time_series' }, scope).sql,
         );
         assert.deepEqual(sorted(byTask, 'task'), expected.map((v) => `${v}#task`).sort(), 'task_hourly');
-        const tasks = await rows(db.connection, compileVariableQuery({ dimension: 'task', filters }, scope).sql);
+        const tasks = await rowsOf(compileVariableQuery({ dimension: 'task', filters }, scope).sql);
         assert.deepEqual(sorted(tasks, 'task'), expected.map((v) => `${v}#task`).sort());
-        const teams = await rows(db.connection, compileVariableQuery({ dimension: 'team', filters: [{ dimension: 'team', values }] }, scope).sql);
+        const teams = await rowsOf(compileVariableQuery({ dimension: 'team', filters: [{ dimension: 'team', values }] }, scope).sql);
         // An empty team (pods outside Kueue) is no choice to offer.
         assert.deepEqual(sorted(teams, 'team'), expected.filter((v) => v !== ''));
-        const annotations = await rows(db.connection, compileAnnotationQuery({ teams: values }, scope).sql);
+        const annotations = await rowsOf(compileAnnotationQuery({ teams: values }, scope).sql);
         assert.deepEqual(sorted(annotations, 'team'), expected);
+        const searched = await rowsOf(compileTaskListQuery({ resource: 'gpu', filters: [{ dimension: 'team', values }], search: `${values[0] as string}#task` }, scope).sql);
+        assert.ok(searched.some((r) => r.task === `${values[0] as string}#task`), 'search finds the task');
         // Excluding the values leaves exactly the decoys.
-        const others = await rows(db.connection, compileUsageQuery({ measures: ['hours'], resource: 'gpu', groupBy: ['team'], filters: [{ dimension: 'team', values, exclude: true }], interval: 'day', format: 'table' }, scope).sql);
+        const others = await rowsOf(compileUsageQuery({ measures: ['hours'], resource: 'gpu', groupBy: ['team'], filters: [{ dimension: 'team', values, exclude: true }], interval: 'day', format: 'table' }, scope).sql);
         assert.ok(others.every((r) => !values.includes(String(r.team))));
         assert.equal(others.length + byTeam.length, (await rows(db.connection, 'SELECT DISTINCT team FROM team_hourly')).length);
       }),

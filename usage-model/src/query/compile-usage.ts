@@ -16,7 +16,7 @@
  */
 import { DAY_MS } from '../layout.js';
 import { RESOURCE_KEYS } from '../resources.js';
-import { sqlNumber, sqlString } from '../sql/dialect.js';
+import { sqlNumber, sqlText } from '../sql/dialect.js';
 import { neuronCoresTable } from '../sql/neuron.js';
 import { unitPricesTable } from '../sql/cost.js';
 import { daysBetween } from '../sql/partitions.js';
@@ -102,7 +102,7 @@ export function filterPredicate(columnSql: string, filter: DimensionFilter): str
     return `${columnSql} ${filter.exclude ? 'NOT IN' : 'IN'} (\${${filter.variable}:sqlstring})`;
   }
   if (filter.values.length === 0) return filter.exclude ? 'TRUE' : 'FALSE';
-  return `${columnSql} ${filter.exclude ? 'NOT IN' : 'IN'} (${filter.values.map(sqlString).join(', ')})`;
+  return `${columnSql} ${filter.exclude ? 'NOT IN' : 'IN'} (${filter.values.map(sqlText).join(', ')})`;
 }
 
 /** A dimension's value as a string, '' for NULL, so groups, joins and filters agree. */
@@ -168,7 +168,7 @@ export function compileUsageQuery(query: UsageQuery, scope: QueryScope): Compile
     const partCols = parts.map((_, i) => `c${i}`);
     const first = plans[0] as MeasurePlan;
     const rankBy = first.combine((measureParts[0] as number[]).map((i) => `sum(b.c${i})`));
-    const grouped = query.groupBy.map((d) => `CASE WHEN g.group_rank <= ${sqlNumber(query.topN as number)} THEN b.${quoted(d)} ELSE ${sqlString(OTHER_GROUP)} END AS ${quoted(d)}`);
+    const grouped = query.groupBy.map((d) => `CASE WHEN g.group_rank <= ${sqlNumber(query.topN as number)} THEN b.${quoted(d)} ELSE ${sqlText(OTHER_GROUP)} END AS ${quoted(d)}`);
     const outerKeys = [...(interval ? [`b.${quoted(TIME_FIELD)}`] : []), ...grouped];
     // The kept groups by rank, OTHER_GROUP (ranks above N) last.
     const order = [...(interval ? ['1'] : []), 'min(g.group_rank)'].join(', ');
