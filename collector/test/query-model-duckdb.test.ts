@@ -44,6 +44,7 @@ import { silentLogger } from '../src/log.js';
 import { resolveScenario } from '../src/simulator/builtin.js';
 import { runSimulation } from '../src/simulator/simulation.js';
 import { aggregateRun } from './support/aggregation.js';
+import { expandLikeGrafanaAndAthena } from '../../usage-model/test/support/grafana-expand.js';
 
 type Row = Record<string, string | number | boolean | null>;
 
@@ -193,6 +194,25 @@ describe('usage queries on DuckDB over the walkthrough rollups', () => {
     near(series[1]?.quota_share, HAND.teamB.gpu.total / HAND.teamB.gpu.nominal, 'Other share of quota');
   });
 
+  it('over whole UTC days, task_daily gives the same task and priority hours', async () => {
+    const day = { from: Date.parse('2025-04-16T00:00:00Z'), to: Date.parse('2025-04-17T00:00:00Z') };
+    const compiled = compileUsageQuery({ measures: ['hours', 'cost'], resource: 'gpu', groupBy: ['task'], filters: [], interval: 'day', format: 'time_series' }, { ...scope, ...day });
+    assert.equal(compiled.scans?.[0]?.table, 'task_daily');
+    const tasks = await run(compiled.sql);
+    for (const [task, hand] of Object.entries(HAND.tasks)) {
+      const r = tasks.find((x) => x.task === task);
+      assert.equal(new Date(r?.time as number).toISOString(), '2025-04-16T00:00:00.000Z');
+      near(r?.hours, hand.gpuHours, `${task} from task_daily`);
+      near(r?.cost, hand.gpuHours * G5_GPU_HOUR_USD, `${task} cost from task_daily`);
+    }
+    const t = HAND.tasks;
+    const priority = await usage({ groupBy: ['priority_class'], format: 'table' }, day);
+    near(priority.find((r) => r.priority_class === 'inference-priority')?.hours, t['pod-a-serve-6d8f4'].gpuHours, 'inference from task_daily');
+    const month = await usage({ groupBy: ['task'], topN: 2, interval: 'month', format: 'time_series' }, day);
+    assert.deepEqual(month.map((r) => r.task), ['pytorchjob-a-pretrain-7f3a1', 'pytorchjob-a-eval-52be0', 'Other']);
+    assert.equal(new Date(month[0]?.time as number).toISOString(), '2025-04-01T00:00:00.000Z');
+  });
+
   it('variables, annotations, the task list and the health check', async () => {
     const values = async (dimension: Dimension, filters: DimensionFilter[] = []) =>
       (await run(compileVariableQuery({ dimension, filters }, scope).sql)).map((r) => r[dimension]);
@@ -237,6 +257,8 @@ describe('usage queries on DuckDB over the walkthrough rollups', () => {
     const groupBys: Dimension[][] = [[], ...DIMENSIONS.map((d) => [d]), ...DIMENSIONS.flatMap((a, i) => DIMENSIONS.slice(i + 1).map((b) => [a, b]))];
     const measureSets = [...MEASURES.map((m) => [m]), ['hours', 'own_hours', 'borrowed_hours', 'lent_hours', 'nominal_hours', 'unused_hours', 'cost', 'quota_share'], ['hours', 'idle_hours', 'cost']] as const;
     const seen = new Set<string>();
+    // Whole days too: task and priority statements then read task_daily.
+    const wholeDay = { ...scope, from: Date.parse('2025-04-16T00:00:00Z'), to: Date.parse('2025-04-17T00:00:00Z') };
     for (const resource of RESOURCE_KEYS) {
       // GPU and NeuronCores (the two expression shapes) in full; other resources once per shape without intervals.
       const full = resource === 'gpu' || resource === 'neuron_core';
@@ -246,17 +268,19 @@ describe('usage queries on DuckDB over the walkthrough rollups', () => {
             for (const interval of format === 'table' || !full ? (['day'] as const) : QUERY_INTERVALS) {
               for (const topN of full ? [undefined, 1] : [undefined]) {
                 const filters: DimensionFilter[] = groupBy.length ? [{ dimension: groupBy[0] as Dimension, values: ['nothing'], exclude: true }] : [];
-                let sql: string;
-                try {
-                  sql = compileUsageQuery({ measures, resource, groupBy, filters, interval, format, ...(topN ? { topN } : {}) }, scope).sql;
-                } catch (e) {
-                  assert.ok(e instanceof QueryModelError, String(e));
-                  continue;
+                for (const s of [scope, wholeDay]) {
+                  let sql: string;
+                  try {
+                    sql = compileUsageQuery({ measures, resource, groupBy, filters, interval, format, ...(topN ? { topN } : {}) }, s).sql;
+                  } catch (e) {
+                    assert.ok(e instanceof QueryModelError, String(e));
+                    continue;
+                  }
+                  if (seen.has(sql)) continue;
+                  seen.add(sql);
+                  const result = await run(sql);
+                  assert.ok(result.length > 0, `no rows: ${sql}`);
                 }
-                if (seen.has(sql)) continue;
-                seen.add(sql);
-                const result = await run(sql);
-                assert.ok(result.length > 0, `no rows: ${sql}`);
               }
             }
           }
@@ -312,9 +336,13 @@ describe('hostile values on DuckDB: the query runs and returns exactly the rows 
 
   before(async () => {
     db = await grafanaLikeDuckDb();
-    for (const t of ['team_hourly', 'task_hourly', 'detailed_report', 'prices'] as const) {
+    for (const t of ['team_hourly', 'task_hourly', 'task_daily', 'detailed_report', 'prices'] as const) {
       const table = ROLLUP_TABLES[t];
-      const columns = [...table.columns.map((c) => `"${c.name}" ${DUCKDB_TYPE[c.type]}`), ...table.partitionKeys.map((k) => `"${k}" VARCHAR`)];
+      // task_daily's `day` column shares its name with the partition key: the key wins, as in the Hive layout.
+      const columns = [
+        ...table.columns.filter((c) => !table.partitionKeys.includes(c.name)).map((c) => `"${c.name}" ${DUCKDB_TYPE[c.type]}`),
+        ...table.partitionKeys.map((k) => `"${k}" VARCHAR`),
+      ];
       await db.connection.run(`CREATE TABLE ${t} (${columns.join(', ')})`);
     }
   });
@@ -322,7 +350,7 @@ describe('hostile values on DuckDB: the query runs and returns exactly the rows 
 
   /** Rows for the value and for decoys that differ by a character, inserted with bound parameters (not our escaping). */
   async function insert(values: readonly string[]): Promise<void> {
-    for (const t of ['team_hourly', 'task_hourly', 'detailed_report']) await db.connection.run(`DELETE FROM ${t}`);
+    for (const t of ['team_hourly', 'task_hourly', 'task_daily', 'detailed_report']) await db.connection.run(`DELETE FROM ${t}`);
     const decoys = values.flatMap((v) => [`${v}x`, `x${v}`, v.slice(1), v.toUpperCase() === v ? `${v}a` : v.toUpperCase()]);
     const all = [...new Set([...values, ...decoys])];
     for (const [i, team] of all.entries()) {
@@ -333,6 +361,10 @@ describe('hostile values on DuckDB: the query runs and returns exactly the rows 
       );
       await db.connection.run(
         `INSERT INTO task_hourly (hour, team, task_name, instance_type, priority_class, gpu_hours, year, month, day, cluster) VALUES (TIMESTAMP '2025-01-31 10:00:00', $1, $2, 'ml.g5.8xlarge', $1, $3, '2025', '01', '31', 'c')`,
+        [team, task, i + 1],
+      );
+      await db.connection.run(
+        `INSERT INTO task_daily (team, task_name, instance_type, priority_class, gpu_hours, year, month, day, cluster) VALUES ($1, $2, 'ml.g5.8xlarge', $1, $3, '2025', '01', '31', 'c')`,
         [team, task, i + 1],
       );
       await db.connection.run(
@@ -350,23 +382,33 @@ describe('hostile values on DuckDB: the query runs and returns exactly the rows 
         const lookup: TemplateVariableLookup = (name) => (name === 'team' ? { values, all: false } : undefined);
         const filters = interpolateFilters([{ dimension: 'team', values: [ref] }], lookup);
         const sorted = (rs: Row[], key: string) => rs.map((r) => String(r[key])).sort();
+        // Each statement as the data source would run it: after Grafana's and Athena's rewriting, which must change nothing.
+        const rowsOf = async (sql: string): Promise<Row[]> => {
+          assert.equal(expandLikeGrafanaAndAthena(sql), sql, 'rewriting changed the statement');
+          return rows(db.connection, expandLikeGrafanaAndAthena(sql));
+        };
 
-        const byTeam = await rows(db.connection, compileUsageQuery({ measures: ['hours', 'quota_share'], resource: 'gpu', groupBy: ['team'], filters, interval: 'day', format: 'table' }, scope).sql);
+        const byTeam = await rowsOf(compileUsageQuery({ measures: ['hours', 'quota_share'], resource: 'gpu', groupBy: ['team'], filters, interval: 'day', format: 'table' }, scope).sql);
         assert.deepEqual(sorted(byTeam, 'team'), expected);
-        const byPriority = await rows(
-          db.connection,
+        const byPriority = await rowsOf(
           compileUsageQuery({ measures: ['hours'], resource: 'gpu', groupBy: ['priority_class'], filters: [{ dimension: 'priority_class', values }], interval: 'day', format: 'time_series' }, scope).sql,
         );
         assert.deepEqual(sorted(byPriority, 'priority_class'), expected);
-        const tasks = await rows(db.connection, compileVariableQuery({ dimension: 'task', filters }, scope).sql);
+        const byTask = await rowsOf(
+          compileUsageQuery({ measures: ['hours'], resource: 'gpu', groupBy: ['task'], filters: [{ dimension: 'task', values: values.map((v) => `${v}#task`) }], interval: 'hour', format: 'time_series' }, scope).sql,
+        );
+        assert.deepEqual(sorted(byTask, 'task'), expected.map((v) => `${v}#task`).sort(), 'task_hourly');
+        const tasks = await rowsOf(compileVariableQuery({ dimension: 'task', filters }, scope).sql);
         assert.deepEqual(sorted(tasks, 'task'), expected.map((v) => `${v}#task`).sort());
-        const teams = await rows(db.connection, compileVariableQuery({ dimension: 'team', filters: [{ dimension: 'team', values }] }, scope).sql);
+        const teams = await rowsOf(compileVariableQuery({ dimension: 'team', filters: [{ dimension: 'team', values }] }, scope).sql);
         // An empty team (pods outside Kueue) is no choice to offer.
         assert.deepEqual(sorted(teams, 'team'), expected.filter((v) => v !== ''));
-        const annotations = await rows(db.connection, compileAnnotationQuery({ teams: values }, scope).sql);
+        const annotations = await rowsOf(compileAnnotationQuery({ teams: values }, scope).sql);
         assert.deepEqual(sorted(annotations, 'team'), expected);
+        const searched = await rowsOf(compileTaskListQuery({ resource: 'gpu', filters: [{ dimension: 'team', values }], search: `${values[0] as string}#task` }, scope).sql);
+        assert.ok(searched.some((r) => r.task === `${values[0] as string}#task`), 'search finds the task');
         // Excluding the values leaves exactly the decoys.
-        const others = await rows(db.connection, compileUsageQuery({ measures: ['hours'], resource: 'gpu', groupBy: ['team'], filters: [{ dimension: 'team', values, exclude: true }], interval: 'day', format: 'table' }, scope).sql);
+        const others = await rowsOf(compileUsageQuery({ measures: ['hours'], resource: 'gpu', groupBy: ['team'], filters: [{ dimension: 'team', values, exclude: true }], interval: 'day', format: 'table' }, scope).sql);
         assert.ok(others.every((r) => !values.includes(String(r.team))));
         assert.equal(others.length + byTeam.length, (await rows(db.connection, 'SELECT DISTINCT team FROM team_hourly')).length);
       }),

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { TrinoSQL } from 'dt-sql-parser';
+import { expandLikeGrafanaAndAthena } from './support/grafana-expand.js';
 import {
   DIMENSIONS,
   MEASURES,
@@ -48,7 +49,7 @@ const scope: QueryScope = {
   relations: athenaRelations('hyperpod_usage'),
   from: Date.parse('2025-01-31T06:00:00Z'),
   to: Date.parse('2025-02-02T00:00:00Z'),
-  clusters: ["it's", 'ml-prod'],
+  clusters: ['ml-prod', 'eks_2.a'],
   maxDataPoints: 500,
 };
 
@@ -65,37 +66,60 @@ function tokens(sql: string): Array<[number, string]> {
     .map((t) => [(t as { type: number }).type, (t as { text: string }).text]);
 }
 
-/** The string literals of a statement, decoded, as the Trino lexer splits them. */
-function stringLiterals(sql: string): string[] {
-  return tokens(sql)
-    .filter(([type]) => type === STRING_TOKEN)
-    .map(([, text]) => text.slice(1, -1).replace(/''/g, "'"));
-}
-
 const decode = (text: string): string => text.slice(1, -1).replace(/''/g, "'");
 
 /**
- * Proof that `values` entered `sql` as one literal each: its tokens equal, one for one, those of
+ * One value at tokens[i]: a string literal, or the parenthesised concatenation of literals and
+ * `chr(n)` that sqlText writes for `$` and `[`. Returns the value and the index after it.
+ */
+function readValue(ts: ReadonlyArray<[number, string]>, i: number): [string, number] | undefined {
+  const at = (k: number): [number, string] => ts[k] ?? [-1, ''];
+  if (at(i)[0] === STRING_TOKEN) return [decode(at(i)[1]), i + 1];
+  if (at(i)[1] !== '(') return undefined;
+  let j = i + 1;
+  let out = '';
+  for (;;) {
+    const [type, text] = at(j);
+    if (type === STRING_TOKEN) {
+      out += decode(text);
+      j++;
+    } else if (text.toLowerCase() === 'chr' && at(j + 1)[1] === '(' && /^\d+$/.test(at(j + 2)[1]) && at(j + 3)[1] === ')') {
+      out += String.fromCharCode(Number(at(j + 2)[1]));
+      j += 4;
+    } else return undefined;
+    if (at(j)[1] === ')') return [out, j + 1];
+    if (at(j)[1] !== '||') return undefined;
+    j++;
+  }
+}
+
+/**
+ * Proof that `values` entered `sql` as one value each: its tokens equal, one for one, those of
  * `baseline` (the same query with the harmless `placeholders` instead), except that each
- * placeholder literal became the literal of its value.
+ * placeholder literal became one value expression holding exactly its value; no string literal
+ * holds `$` or `[`, so Grafana's and Athena's rewriting cannot reach into it.
  */
 function assertOneLiteralPerValue(sql: string, baseline: string, values: readonly string[], placeholders: readonly string[]): void {
   const got = tokens(sql);
   const base = tokens(baseline);
-  assert.equal(got.length, base.length, 'the values added or removed tokens');
   const used = new Set<number>();
-  got.forEach(([type, text], i) => {
-    const [baseType, baseText] = base[i] as [number, string];
-    assert.equal(type, baseType, `token ${i} changed type: ${baseText} → ${text}`);
+  let g = 0;
+  base.forEach(([baseType, baseText], b) => {
     const k = baseType === STRING_TOKEN ? placeholders.indexOf(decode(baseText)) : -1;
     if (k >= 0) {
-      assert.equal(decode(text), values[k], 'the literal holds exactly the value');
+      const read = readValue(got, g);
+      assert.ok(read, `token ${g}: no value where placeholder ${baseText} was`);
+      assert.equal(read[0], values[k], 'the value comes back exactly');
+      g = read[1];
       used.add(k);
     } else {
-      assert.equal(text, baseText, `token ${i} changed`);
+      assert.deepEqual(got[g], [baseType, baseText], `token ${b} changed`);
+      g++;
     }
   });
+  assert.equal(g, got.length, 'the values added tokens');
   assert.equal(used.size, values.length, 'every value is in the statement');
+  for (const [type, text] of got) if (type === STRING_TOKEN) assert.doesNotMatch(text, /[$[]/, `a literal holds $ or [: ${text}`);
 }
 
 const resourceFree = (sql: string, resource: string): string => sql.replaceAll(`${rollupStem(resource as never)}_`, 'RES_');
@@ -147,6 +171,27 @@ describe('compileUsageQuery', () => {
     assert.ok(parsed > 300, `only ${parsed} statements`);
   });
 
+  it('over whole UTC days, task and priority statements read task_daily and parse', () => {
+    const days = { ...scope, from: Date.parse('2025-01-31T00:00:00Z'), to: Date.parse('2025-02-02T00:00:00Z') };
+    let daily = 0;
+    for (const resource of ['gpu', 'neuron_core'] as const) {
+      for (const measures of [['hours'], ['cost'], ['hours', 'cost']] as const) {
+        for (const groupBy of groupBys.filter((g) => g.includes('task') || g.includes('priority_class'))) {
+          for (const [format, interval] of [['table', 'auto'], ['time_series', 'day'], ['time_series', 'week'], ['time_series', 'month'], ['time_series', 'hour']] as const) {
+            for (const topN of [undefined, 3]) {
+              const c = compileUsageQuery({ measures, resource, groupBy, filters: [], interval, format, ...(topN ? { topN } : {}) }, days);
+              assert.equal(c.scans?.[0]?.table, interval === 'hour' ? 'task_hourly' : 'task_daily', `${format} ${interval}`);
+              if (interval === 'hour') continue;
+              assertParses(c.sql, JSON.stringify({ measures, resource, groupBy, format, interval, topN }));
+              daily++;
+            }
+          }
+        }
+      }
+    }
+    assert.ok(daily > 100);
+  });
+
   it('the other resources give the GPU statements with their own columns', () => {
     const gpu = enumerate('gpu');
     for (const resource of RESOURCE_KEYS.filter((r) => r !== 'gpu' && r !== 'neuron_core')) {
@@ -190,7 +235,9 @@ describe('compileUsageQuery', () => {
   it('prunes day partitions and clusters on the rollup it reads, and on the price table join only what it needs', () => {
     const { sql } = compileUsageQuery({ measures: ['cost'], resource: 'gpu', groupBy: ['team'], filters: [], interval: 'hour', format: 'time_series' }, scope);
     assert.match(sql, /\(\(r\.year = '2025' AND r\.month = '01' AND r\.day = '31'\) OR \(r\.year = '2025' AND r\.month = '02' AND r\.day = '01'\)\)/);
-    assert.match(sql, /r\.cluster IN \('it''s', 'ml-prod'\)/);
+    assert.match(sql, /r\.cluster IN \('ml-prod', 'eks_2\.a'\)/);
+    assert.throws(() => compileUsageQuery({ measures: ['hours'], resource: 'gpu', groupBy: [], filters: [], interval: 'day', format: 'table' }, { ...scope, clusters: ["it's"] }), /invalid cluster name/);
+    assert.throws(() => compileVariableQuery({ dimension: 'team' }, { ...scope, clusters: ['$cluster'] }), /invalid cluster name/);
     assert.match(sql, /r\.hour >= TIMESTAMP '2025-01-31 06:00:00\.000'/);
     assert.match(sql, /"hyperpod_usage"\."prices"/);
     const plain = compileUsageQuery({ measures: ['hours'], resource: 'gpu', groupBy: ['team'], filters: [], interval: 'hour', format: 'time_series' }, scope).sql;
@@ -294,7 +341,8 @@ describe('variables, annotations, tasks, health, pages', () => {
     assert.equal(healthCheckVerdict(one, all, [{ cluster: 'ml-prod', lastHour: Date.parse('2025-02-02T09:00:00Z') }], { now }).ok, true);
   });
 
-  it('parquetRelations: one escaped path literal per table, partition keys read as strings', () => {
+  it('parquetRelations: one escaped path value per table, partition keys read as strings', () => {
+    assert.match(parquetRelations('/srv/$HOME/[x]').team_hourly, /^read_parquet\(\('\/srv\/' \|\| chr\(36\) \|\| 'HOME\/' \|\| chr\(91\) \|\| 'x\]\/rollups/);
     const relations = parquetRelations("/data/it's here/");
     assert.equal(relations.team_hourly, "read_parquet('/data/it''s here/rollups/team_hourly/year=*/month=*/day=*/cluster=*/*.parquet', hive_partitioning = true, union_by_name = true, hive_types = {'year': VARCHAR, 'month': VARCHAR, 'day': VARCHAR, 'cluster': VARCHAR})");
     assert.equal(relations.prices, "read_parquet('/data/it''s here/reference/prices/*.parquet', union_by_name = true)");
@@ -335,6 +383,8 @@ describe('hostile values: exactly one literal each (Trino lexer)', () => {
         }
         const placeholders = values.map((_, i) => `v${i}`);
         const sql = compileUsageQuery({ ...query(values), filters }, scope).sql;
+        // What Grafana's template service and Athena's macros do to the text changes nothing.
+        assert.equal(expandLikeGrafanaAndAthena(sql), sql);
         assertOneLiteralPerValue(sql, compileUsageQuery(query(placeholders), scope).sql, values, placeholders);
         assertParses(sql, JSON.stringify(values));
       }),
@@ -350,14 +400,20 @@ describe('hostile values: exactly one literal each (Trino lexer)', () => {
         const filters = interpolateFilters([{ dimension: 'team', values: [ref] }], lookup);
         assert.deepEqual(filters, [{ dimension: 'team', values }]);
         const vq = compileVariableQuery({ dimension: 'task', filters }, scope).sql;
+        assert.equal(expandLikeGrafanaAndAthena(vq), vq);
         const placeholders = values.map((_, i) => `v${i}`);
         assertOneLiteralPerValue(vq, compileVariableQuery({ dimension: 'task', filters: [{ dimension: 'team', values: placeholders }] }, scope).sql, values, placeholders);
         const ann = compileAnnotationQuery({ teams: values }, scope).sql;
+        assert.equal(expandLikeGrafanaAndAthena(ann), ann);
+        const tasks = compileTaskListQuery({ resource: 'gpu', filters: [{ dimension: 'team', values }], search: values[0] as string }, scope).sql;
+        assert.equal(expandLikeGrafanaAndAthena(tasks), tasks);
+        assertParses(tasks, 'task list');
         assertOneLiteralPerValue(ann, compileAnnotationQuery({ teams: placeholders }, scope).sql, values, placeholders);
         assertParses(vq, 'variable query');
         // Raw SQL through Grafana's replace with our format function.
         const rawSql = `SELECT 1 FROM t WHERE team IN (${sqlLiterals(values)})`;
-        assert.deepEqual(stringLiterals(rawSql), values);
+        assert.equal(expandLikeGrafanaAndAthena(rawSql), rawSql);
+        assertOneLiteralPerValue(rawSql, `SELECT 1 FROM t WHERE team IN (${sqlLiterals(placeholders)})`, values, placeholders);
       }),
       { numRuns: 40 },
     );
@@ -372,8 +428,16 @@ describe('hostile values: exactly one literal each (Trino lexer)', () => {
     fc.assert(
       fc.property(fc.uniqueArray(hostile.filter((v) => !CONTROL.test(v)), { minLength: 1, maxLength: 3 }), (values) => {
         const placeholders = values.map((_, i) => `v${i}`);
+        // Grafana's expansion is its own, so its literals may hold $: check the count and the values only.
         const expanded = sql.replace('${team:sqlstring}', sqlstring(values));
-        assertOneLiteralPerValue(expanded, sql.replace('${team:sqlstring}', sqlstring(placeholders)), values, placeholders);
+        const base = tokens(sql.replace('${team:sqlstring}', sqlstring(placeholders)));
+        const got = tokens(expanded);
+        assert.equal(got.length, base.length, 'the expansion added tokens');
+        base.forEach(([type, text], i) => {
+          const k = type === STRING_TOKEN ? placeholders.indexOf(decode(text)) : -1;
+          if (k >= 0) assert.deepEqual([got[i]?.[0], decode(got[i]?.[1] ?? '')], [STRING_TOKEN, values[k]]);
+          else assert.deepEqual(got[i], base[i]);
+        });
       }),
       { numRuns: 30 },
     );

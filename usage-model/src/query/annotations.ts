@@ -3,7 +3,7 @@
  * detailed report is a continuous admitted interval; one that ended in Preempted or Evicted marks
  * the moment the task lost its capacity (its period end).
  */
-import { sqlString } from '../sql/dialect.js';
+import { sqlText } from '../sql/dialect.js';
 import { rangePredicates } from './range.js';
 import { PARTITION_COLUMNS, column } from './columns.js';
 import { checkScope, filterPredicate } from './compile-usage.js';
@@ -25,7 +25,7 @@ export function compileAnnotationQuery(query: AnnotationQuery, scope: QueryScope
   const where = [
     // An interval is filed under the day it ran; one that ended at `from` may be filed a day earlier.
     ...rangePredicates(scope, 'd', end, { dayBefore: true }),
-    `${c('status')} IN (${INTERRUPTED_STATUSES.map(sqlString).join(', ')})`,
+    `${c('status')} IN (${INTERRUPTED_STATUSES.map(sqlText).join(', ')})`,
     ...(query.teams.length ? [filterPredicate(`coalesce(${c('team')}, '')`, { dimension: 'team', values: query.teams })] : []),
   ];
   const text = `coalesce(${c('task_name')}, '') || ' ' || lower(${c('status')}) || ' (' || coalesce(${c('namespace')}, '') || ', ' || coalesce(${c('instance')}, '') || ')'`;

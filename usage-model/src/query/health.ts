@@ -6,8 +6,9 @@
  */
 import { DAY_MS, HOUR_MS } from '../layout.js';
 import { ROLLUP_TABLES, type RollupTableName } from '../rollup-schema.js';
-import { sqlString, sqlTimestamp } from '../sql/dialect.js';
-import { clusterPredicate, dayPartitionPredicate } from '../sql/partitions.js';
+import { sqlText, sqlTimestamp } from '../sql/dialect.js';
+import { dayPartitionPredicate } from '../sql/partitions.js';
+import { scopeClusterPredicate } from './range.js';
 import { HOUR_COLUMN, column } from './columns.js';
 import { parquetGlob } from './parquet-relations.js';
 import type { CompiledQuery, QueryScope } from './types.js';
@@ -41,10 +42,10 @@ export function healthCheckQueries(scope: QueryScope, target: HealthTarget, opti
   const tables =
     target.dialect === 'athena'
       ? `SELECT table_name FROM information_schema.tables
- WHERE table_schema = ${sqlString(target.database)} AND table_name IN (${REQUIRED_TABLES.map(sqlString).join(', ')})
+ WHERE table_schema = ${sqlText(target.database)} AND table_name IN (${REQUIRED_TABLES.map(sqlText).join(', ')})
  ORDER BY 1`
       : `SELECT table_name FROM (
-${REQUIRED_TABLES.map((t) => `SELECT ${sqlString(t)} AS table_name, count(*) AS files FROM glob(${sqlString(parquetGlob(target.dataPath, ROLLUP_TABLES[t].location, ROLLUP_TABLES[t].partitionKeys))})`).join('\n UNION ALL\n')}
+${REQUIRED_TABLES.map((t) => `SELECT ${sqlText(t)} AS table_name, count(*) AS files FROM glob(${sqlText(parquetGlob(target.dataPath, ROLLUP_TABLES[t].location, ROLLUP_TABLES[t].partitionKeys))})`).join('\n UNION ALL\n')}
 ) present WHERE files > 0
  ORDER BY 1`;
   const start = now - lookbackMs(maxAge);
@@ -52,7 +53,7 @@ ${REQUIRED_TABLES.map((t) => `SELECT ${sqlString(t)} AS table_name, count(*) AS 
   const freshness = `SELECT c.cluster AS "cluster", max(${hour}) AS "last_hour"
   FROM ${scope.relations.capacity_hourly} c
  WHERE ${dayPartitionPredicate(start, now + DAY_MS, 'c')}
-   AND ${clusterPredicate(scope.clusters, 'c')}
+   AND ${scopeClusterPredicate(scope, 'c')}
    AND ${hour} >= ${sqlTimestamp(start)}
  GROUP BY 1
  ORDER BY 1`;

@@ -8,7 +8,7 @@
  *
  * For raw SQL, `sqlLiterals` is the format function to give Grafana's `templateSrv.replace`.
  */
-import { sqlString } from '../sql/dialect.js';
+import { sqlText } from '../sql/dialect.js';
 import { QueryModelError, type DimensionFilter } from './types.js';
 
 /** A template variable's current value, as the data source reads it from Grafana. */
@@ -87,5 +87,5 @@ export function interpolateClusters(clusters: readonly string[], lookup: Templat
  */
 export function sqlLiterals(value: string | readonly string[]): string {
   const values = typeof value === 'string' ? [value] : [...value];
-  return values.length === 0 ? 'NULL' : values.map(sqlString).join(', ');
+  return values.length === 0 ? 'NULL' : values.map(sqlText).join(', ');
 }

@@ -9,7 +9,7 @@
  */
 import { RAW_TABLES, RAW_TABLE_NAMES } from '../raw-schema.js';
 import { ROLLUP_TABLES, ROLLUP_TABLE_NAMES } from '../rollup-schema.js';
-import { SqlValueError, sqlString } from '../sql/dialect.js';
+import { SqlValueError, sqlText } from '../sql/dialect.js';
 import type { Relations, TableName } from '../sql/relations.js';
 
 /** The glob of a table's Parquet files under `dataPath`: one `key=*` folder per partition key. */
@@ -18,9 +18,9 @@ export function parquetGlob(dataPath: string, location: string, partitionKeys: r
 }
 
 function readParquet(glob: string, partitionKeys: readonly string[]): string {
-  if (partitionKeys.length === 0) return `read_parquet(${sqlString(glob)}, union_by_name = true)`;
-  const types = partitionKeys.map((k) => `${sqlString(k)}: VARCHAR`).join(', ');
-  return `read_parquet(${sqlString(glob)}, hive_partitioning = true, union_by_name = true, hive_types = {${types}})`;
+  if (partitionKeys.length === 0) return `read_parquet(${sqlText(glob)}, union_by_name = true)`;
+  const types = partitionKeys.map((k) => `${sqlText(k)}: VARCHAR`).join(', ');
+  return `read_parquet(${sqlText(glob)}, hive_partitioning = true, union_by_name = true, hive_types = {${types}})`;
 }
 
 /** Where each table's files are: `raw/<table>` or the rollup's location. */

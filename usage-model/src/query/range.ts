@@ -5,14 +5,26 @@
  * panel's range: `$__timeFrom()`/`$__timeTo()` (`TIMESTAMP '…'`) and `$__rawTimeFrom(yyyyMMdd)`
  * (bare digits) for a padded-string range on the partitions.
  */
-import { DAY_MS } from '../layout.js';
+import { CLUSTER_NAME_PATTERN, DAY_MS } from '../layout.js';
 import { sqlTimestamp } from '../sql/dialect.js';
 import { clusterPredicate, dayPartitionPredicate } from '../sql/partitions.js';
 import { QueryModelError, type QueryScope } from './types.js';
 
+/**
+ * `cluster IN (...)` for the scope's clusters (none: every cluster). Cluster names are checked
+ * (letters, digits, `-`, `_`, `.`), so each is a plain literal: Athena's injected partition
+ * projection wants static equality, and no `$` reaches a data source that interpolates.
+ */
+export function scopeClusterPredicate(scope: Pick<QueryScope, 'clusters'>, alias: string): string {
+  for (const c of scope.clusters) {
+    if (!CLUSTER_NAME_PATTERN.test(c)) throw new QueryModelError(`invalid cluster name ${JSON.stringify(c.slice(0, 64))}: use letters, digits, '-', '_' or '.'`);
+  }
+  return clusterPredicate(scope.clusters, alias);
+}
+
 /** Predicates on the partitions (`alias`.year/month/day/cluster) and on `timeColumn` (null: partitions only). */
 export function rangePredicates(scope: QueryScope, alias: string, timeColumn: string | null, options: { dayBefore?: boolean } = {}): string[] {
-  const clusters = clusterPredicate(scope.clusters, alias);
+  const clusters = scopeClusterPredicate(scope, alias);
   if (scope.timeMacros) {
     if (scope.dialect !== 'athena') throw new QueryModelError('time macros belong to the Athena data source; DuckDB statements take a literal range');
     // Partition values are zero-padded, so the concatenation orders as dates do.

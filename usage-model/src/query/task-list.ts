@@ -4,7 +4,7 @@
  * waited for its first admission. Searchable by task name, sortable by any column.
  */
 import type { ResourceKey } from '../resources.js';
-import { sqlNumber, sqlString } from '../sql/dialect.js';
+import { sqlNumber, sqlText } from '../sql/dialect.js';
 import { rangePredicates } from './range.js';
 import { PARTITION_COLUMNS, column, resourceColumn } from './columns.js';
 import { checkScope, filterPredicate } from './compile-usage.js';
@@ -51,7 +51,7 @@ export function compileTaskListQuery(query: TaskListQuery, scope: QueryScope): C
   const where = [
     ...rangePredicates(scope, ROW, null),
     ...query.filters.map((f) => filterPredicate(dim(f.dimension), f)),
-    ...(query.search ? [`strpos(lower(${c('task_name')}), lower(${sqlString(query.search)})) > 0`] : []),
+    ...(query.search ? [`strpos(lower(${c('task_name')}), lower(${sqlText(query.search)})) > 0`] : []),
   ];
   // NeuronCores count whole devices too, as everywhere else.
   const neuron = query.resource === 'neuron_core';

@@ -35,7 +35,7 @@ export function compileVariableQuery(query: VariableQuery, scope: QueryScope): C
   const needed = [query.dimension, ...filters.map((f) => f.dimension)];
   const has = (s: UsageSource): boolean => needed.every((d) => s.dimensions[d] !== undefined);
   const preferred = USAGE_SOURCES.find((s) => s.table === PREFERRED[query.dimension]) as UsageSource;
-  const source = has(preferred) ? preferred : USAGE_SOURCES.find(has);
+  const source = has(preferred) ? preferred : USAGE_SOURCES.find((s) => !s.daily && has(s));
   if (!source) throw new QueryModelError(`no rollup lists ${needed.join(' with ')}`);
   const col = (d: Dimension): string => {
     const name = source.dimensions[d] as string;

@@ -51,3 +51,17 @@ export const millisBetween = (a: string, b: string): string => `date_diff('milli
 
 /** Hours from a to b as DOUBLE. */
 export const hoursBetween = (a: string, b: string): string => `CAST(${millisBetween(a, b)} AS DOUBLE) / 3600000.0`;
+
+/**
+ * A string value for SQL that a Grafana data source rewrites before it runs: Grafana's template
+ * service replaces `$var`, `${var}` and `[[var]]` anywhere in the text, and the Athena backend's
+ * macros (`$__name(...)`) match inside string literals too. So no literal this returns holds `$`
+ * or `[`: those characters are spliced in as `chr(36)` and `chr(91)` (Trino and DuckDB alike), and
+ * the value is one parenthesised expression. Values without them stay one plain literal.
+ */
+export function sqlText(value: string): string {
+  const quoted = sqlString(value);
+  if (!/[$[]/.test(value)) return quoted;
+  const pieces = value.split(/([$[])/).filter((p) => p !== '');
+  return `(${pieces.map((p) => (p === '$' ? 'chr(36)' : p === '[' ? 'chr(91)' : sqlString(p))).join(' || ')})`;
+}
