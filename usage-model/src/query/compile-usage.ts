@@ -14,11 +14,13 @@
  * - topN: the N groups largest over the whole range by the first measure are kept, the rest are
  *   summed into one group named OTHER_GROUP (ratios are recomputed from the summed parts).
  */
+import { DAY_MS } from '../layout.js';
 import { RESOURCE_KEYS } from '../resources.js';
-import { sqlNumber, sqlString, sqlTimestamp } from '../sql/dialect.js';
+import { sqlNumber, sqlString } from '../sql/dialect.js';
 import { neuronCoresTable } from '../sql/neuron.js';
 import { unitPricesTable } from '../sql/cost.js';
-import { clusterPredicate, dayPartitionPredicate, daysBetween } from '../sql/partitions.js';
+import { daysBetween } from '../sql/partitions.js';
+import { rangePredicates } from './range.js';
 import { HOUR_COLUMN, PARTITION_COLUMNS, column } from './columns.js';
 import { dimensionField, measureField, TIME_FIELD, timeField } from './fields.js';
 import { bucketSql, resolveInterval } from './interval.js';
@@ -68,13 +70,19 @@ function checkQuery(query: UsageQuery): void {
 }
 
 /** The first source that answers every measure and dimension, or a one-line reason why none does. */
-export function chooseSource(measures: readonly Measure[], dimensions: readonly Dimension[], resource: UsageQuery['resource']): UsageSource {
+export function chooseSource(
+  measures: readonly Measure[],
+  dimensions: readonly Dimension[],
+  resource: UsageQuery['resource'],
+  options: { daily?: boolean } = {},
+): UsageSource {
   const fits = (s: UsageSource): boolean => measures.every((m) => s.measure(m, resource)) && dimensions.every((d) => s.dimensions[d] !== undefined);
-  const source = USAGE_SOURCES.find(fits);
+  const source = USAGE_SOURCES.filter((s) => !s.daily || options.daily).find(fits);
   if (source) return source;
   // Name the measure that rules out the dimensions, or the measures that rule out each other.
+  const hourly = USAGE_SOURCES.filter((s) => !s.daily);
   for (const m of measures) {
-    const withMeasure = USAGE_SOURCES.filter((s) => s.measure(m, resource));
+    const withMeasure = hourly.filter((s) => s.measure(m, resource));
     const missing = dimensions.filter((d) => withMeasure.every((s) => s.dimensions[d] === undefined));
     if (missing.length > 0) {
       const where = withMeasure.map((s) => s.describe).join('; ');
@@ -84,8 +92,15 @@ export function chooseSource(measures: readonly Measure[], dimensions: readonly 
   throw new QueryModelError(`no rollup has ${measures.join(', ')} together${dimensions.length ? ` by ${dimensions.join(', ')}` : ''}; split them into separate queries`);
 }
 
+/** Grafana variable names: letters, digits and underscores. */
+const GRAFANA_VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
 /** `col IN ('a', 'b')`, `col NOT IN (...)`; no values: nothing matches (or, excluded, everything does). */
 export function filterPredicate(columnSql: string, filter: DimensionFilter): string {
+  if (filter.variable !== undefined) {
+    if (!GRAFANA_VARIABLE_NAME.test(filter.variable)) throw new QueryModelError(`invalid variable name ${JSON.stringify(filter.variable.slice(0, 64))}`);
+    return `${columnSql} ${filter.exclude ? 'NOT IN' : 'IN'} (\${${filter.variable}:sqlstring})`;
+  }
   if (filter.values.length === 0) return filter.exclude ? 'TRUE' : 'FALSE';
   return `${columnSql} ${filter.exclude ? 'NOT IN' : 'IN'} (${filter.values.map(sqlString).join(', ')})`;
 }
@@ -101,7 +116,11 @@ export function compileUsageQuery(query: UsageQuery, scope: QueryScope): Compile
   checkQuery(query);
   checkScope(scope);
   const filterDims = query.filters.map((f) => f.dimension);
-  const source = chooseSource(query.measures, [...query.groupBy, ...filterDims], query.resource);
+  const timeSeries = query.format === 'time_series';
+  const interval = timeSeries ? resolveInterval(query.interval, scope.from, scope.to, scope.maxDataPoints) : undefined;
+  // A daily rollup answers exactly when the range is whole UTC days and no bucket is an hour.
+  const wholeDays = scope.from % DAY_MS === 0 && scope.to % DAY_MS === 0 && !scope.timeMacros;
+  const source = chooseSource(query.measures, [...query.groupBy, ...filterDims], query.resource, { daily: wholeDays && interval !== 'hour' });
   const table = source.table;
   const plans = query.measures.map((m) => source.measure(m, query.resource) as MeasurePlan);
 
@@ -113,9 +132,10 @@ export function compileUsageQuery(query: UsageQuery, scope: QueryScope): Compile
   };
   const measureParts = plans.map((p) => p.parts.map(partIndex));
 
-  const timeSeries = query.format === 'time_series';
-  const interval = timeSeries ? resolveInterval(query.interval, scope.from, scope.to, scope.maxDataPoints) : undefined;
-  const hour = `${ROW}.${column(table, HOUR_COLUMN)}`;
+  // A daily rollup's day is its partition's (task_daily's date column clashes with the `day` key).
+  const hour = source.daily
+    ? `CAST(CAST(concat(${ROW}.year, '-', ${ROW}.month, '-', ${ROW}.day) AS DATE) AS TIMESTAMP)`
+    : `${ROW}.${column(table, HOUR_COLUMN)}`;
   const groupSql = query.groupBy.map((d) => dimensionSql(source, d));
   const keys = [...(interval ? [`${bucketSql(interval, hour)} AS ${quoted(TIME_FIELD)}`] : []), ...groupSql.map((g, i) => `${g} AS ${quoted(query.groupBy[i] as string)}`)];
 
@@ -124,10 +144,7 @@ export function compileUsageQuery(query: UsageQuery, scope: QueryScope): Compile
   if (plans.some((p) => p.prices)) joins.push(`LEFT JOIN ${unitPricesTable(scope.relations)} ${PRICE} ON ${PRICE}.instance_type = ${ROW}.${column(table, 'instance_type')}`);
 
   const where = [
-    dayPartitionPredicate(scope.from, scope.to, ROW),
-    clusterPredicate(scope.clusters, ROW),
-    `${hour} >= ${sqlTimestamp(scope.from)}`,
-    `${hour} < ${sqlTimestamp(scope.to)}`,
+    ...rangePredicates(scope, ROW, source.daily ? null : hour),
     ...query.filters.map((f) => filterPredicate(dimensionSql(source, f.dimension), f)),
   ];
   const from = `${scope.relations[table]} ${ROW}${joins.map((j) => `\n  ${j}`).join('')}`;
@@ -175,7 +192,7 @@ SELECT ${[...outerKeys, ...measureSql((i) => `sum(b.c${i})`)].join(',\n       ')
     ...query.groupBy.map(dimensionField),
     ...query.measures.map((m) => measureField(m, query.resource, source.costLabel)),
   ];
-  const columns = new Set<string>([HOUR_COLUMN, ...PARTITION_COLUMNS, ...plans.flatMap((p) => p.columns)]);
+  const columns = new Set<string>([...(source.daily ? [] : [HOUR_COLUMN]), ...PARTITION_COLUMNS, ...plans.flatMap((p) => p.columns)]);
   for (const d of [...query.groupBy, ...filterDims]) columns.add(source.dimensions[d] as string);
   const scans = [{ table, columns: [...columns] }, ...(plans.some((p) => p.prices) ? [{ table: 'prices' as const, columns: ['instance_type', 'unit_resource', 'unit_price_per_hour'] }] : [])];
   return { sql, fields, scans, ...(interval ? { interval } : {}) };

@@ -39,6 +39,8 @@ export interface UsageSource {
   describe: string;
   /** What `cost` means on this table, for people. */
   costLabel: string;
+  /** One row per day: usable only for whole UTC days and buckets of a day or more. */
+  daily?: boolean;
 }
 
 const q = (alias: string, name: string): string => `${alias}.${name}`;
@@ -128,6 +130,27 @@ const taskHourly: UsageSource = {
   },
 };
 
+/** task_daily: the hours of task_hourly summed per day, a row per task and day (a 24th of the rows). */
+const taskDaily: UsageSource = {
+  table: 'task_daily',
+  daily: true,
+  dimensions: {
+    cluster: column('task_daily', 'cluster'),
+    team: column('task_daily', 'team'),
+    namespace: column('task_daily', 'namespace'),
+    task: column('task_daily', 'task_name'),
+    priority_class: column('task_daily', 'priority_class'),
+    instance_type: column('task_daily', 'instance_type'),
+  },
+  describe: 'per task and priority class there are only hours and cost (task_daily)',
+  costLabel: 'Cost',
+  measure(measure, resource) {
+    if (measure === 'hours') return single(quantity('task_daily', resource, 'hours'));
+    if (measure === 'cost') return cost('task_daily', 'hours');
+    return undefined;
+  },
+};
+
 const capacityHourly: UsageSource = {
   table: 'capacity_hourly',
   dimensions: { cluster: column('capacity_hourly', 'cluster'), instance_type: column('capacity_hourly', 'instance_type') },
@@ -143,5 +166,5 @@ const capacityHourly: UsageSource = {
   },
 };
 
-/** In order of preference. */
-export const USAGE_SOURCES: readonly UsageSource[] = [teamHourly, taskHourly, capacityHourly];
+/** In order of preference: the smallest table that answers first. */
+export const USAGE_SOURCES: readonly UsageSource[] = [teamHourly, taskDaily, taskHourly, capacityHourly];
