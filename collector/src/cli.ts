@@ -6,6 +6,7 @@
 import { ConfigError } from './config.js';
 import { ScenarioError } from './simulator/scenario.js';
 import { AlertSettingsError, SqlValueError } from '@hyperpod-usage/model';
+import { GrafanaApiError } from './grafana/grafana-api.js';
 import { COLLECTOR_VERSION } from './version.js';
 
 interface CommandModule {
@@ -54,6 +55,13 @@ const COMMANDS: Record<string, Command> = {
       return { usage: m.BUDGETS_USAGE, run: m.budgetsCommand };
     },
   },
+  grafana: {
+    summary: 'install the portable dashboards, alert rules and data sources into a Grafana (AMG included) over its HTTP API',
+    load: async () => {
+      const m = await import('./commands/grafana.js');
+      return { usage: m.GRAFANA_USAGE, run: m.grafanaCommand };
+    },
+  },
   demo: {
     summary: 'the whole pipeline on one machine: built-in scenarios, collector, local records',
     load: async () => {
@@ -77,7 +85,7 @@ function help(): string {
 /** Errors a user can fix: one line, exit code 2. Anything else is a bug or an outage: exit code 1. */
 function isUsageError(e: unknown): boolean {
   const code = (e as { code?: string }).code ?? '';
-  return e instanceof ConfigError || e instanceof ScenarioError || e instanceof SqlValueError || e instanceof AlertSettingsError || code.startsWith('ERR_PARSE_ARGS_');
+  return e instanceof ConfigError || e instanceof ScenarioError || e instanceof SqlValueError || e instanceof AlertSettingsError || e instanceof GrafanaApiError || code.startsWith('ERR_PARSE_ARGS_');
 }
 
 async function main(argv: readonly string[]): Promise<number> {

@@ -208,23 +208,60 @@ describe('docker-compose.yaml and provisioning', () => {
     assert.equal(result.status, 0, result.stderr);
   });
 
-  it('mounts files that exist and scrapes the port the simulator serves', () => {
-    const compose = parse(read('docker-compose.yaml')) as {
-      services: Record<string, { volumes?: string[]; command?: string[]; build?: { dockerfile: string } }>;
-    };
-    for (const service of Object.values(compose.services)) {
+  /** Build outputs the stack mounts: made by commands, not checked in. */
+  const BUILD_OUTPUTS: Record<string, string> = { './dist': 'npm run build (the app plugin)', './out/demo/usage-data': 'npm run demo' };
+
+  type Service = { image?: string; volumes?: string[]; command?: string[]; build?: { dockerfile: string }; environment?: Record<string, string> };
+  const compose = () => parse(read('docker-compose.yaml')) as { services: Record<string, Service> };
+
+  it('mounts files that exist (or build outputs) and scrapes the port the simulator serves', () => {
+    for (const service of Object.values(compose().services)) {
       for (const volume of service.volumes ?? []) {
         const source = volume.split(':')[0] as string;
+        if (source in BUILD_OUTPUTS) continue;
         if (source.startsWith('.')) assert.ok(existsSync(join(root, source)), `${volume}: ${source} exists`);
       }
     }
-    const simulator = compose.services.simulator;
+    const simulator = compose().services.simulator;
     assert.ok(simulator?.build && existsSync(join(root, simulator.build.dockerfile)));
     const port = simulator.command?.find((a) => a.startsWith('--metrics-port='))?.split('=')[1];
     const prometheus = parse(read('provisioning/prometheus/prometheus.yml')) as {
       scrape_configs: Array<{ static_configs: Array<{ targets: string[] }> }>;
+      rule_files: string[];
     };
     assert.deepEqual(prometheus.scrape_configs[0]?.static_configs[0]?.targets, [`simulator:${port}`]);
+    const mounted = (compose().services.prometheus?.volumes ?? []).map((v) => v.split(':')[1]);
+    for (const f of prometheus.rule_files) assert.ok(mounted.includes(`/etc/prometheus/${f}`), `rule file ${f} is mounted next to prometheus.yml`);
+  });
+
+  it('runs a pinned Ubuntu Grafana with every plugin the provisioning needs, the app allowed unsigned', () => {
+    const grafana = compose().services.grafana as Service;
+    assert.match(grafana.image ?? '', /^grafana\/grafana-oss:\$\{GRAFANA_VERSION:-\d+\.\d+\.\d+\}-ubuntu$/);
+    const env = grafana.environment ?? {};
+    const preinstalled = (env.GF_PLUGINS_PREINSTALL_SYNC ?? '').split(',').map((p) => p.split('@')[0]);
+    const unsigned = (env.GF_PLUGINS_ALLOW_LOADING_UNSIGNED_PLUGINS ?? '').split(',');
+    const duckdb = (env.GF_PLUGINS_PREINSTALL_SYNC ?? '').split(',').find((p) => p.startsWith('motherduck-duckdb-datasource@')) ?? '';
+    assert.match(duckdb, /^motherduck-duckdb-datasource@[^@]+@https:\/\/github\.com\/motherduckdb\/grafana-duckdb-datasource\/releases\/download\/.+\.zip$/, 'id@version@url of the release zip');
+    const appMounted = (grafana.volumes ?? []).some((v) => v.startsWith('./dist:/var/lib/grafana/plugins/'));
+    const available = (type: string) => ['prometheus'].includes(type) || preinstalled.includes(type) || (appMounted && type.startsWith('hyperpod-usage-'));
+    const datasources = parse(read('provisioning/datasources/datasources.yaml')) as { datasources: Array<{ uid: string; type: string; jsonData?: Record<string, unknown> }> };
+    for (const d of datasources.datasources) assert.ok(available(d.type), `${d.type} is installed`);
+    for (const type of ['hyperpod-usage-app', 'hyperpod-usage-datasource', 'motherduck-duckdb-datasource']) assert.ok(unsigned.includes(type), `${type} may load unsigned`);
+    const apps = parse(read('provisioning/plugins/app.yaml')) as { apps: Array<{ type: string; disabled: boolean }> };
+    assert.deepEqual(apps.apps.map((a) => [a.type, a.disabled]), [['hyperpod-usage-app', false]]);
+    // The DuckDB data path of the local dashboards and the usage data source is where the demo's data is mounted.
+    const dataMount = (grafana.volumes ?? []).find((v) => v.startsWith('./out/demo/usage-data:'))?.split(':')[1];
+    assert.equal(datasources.datasources.find((d) => d.type === 'hyperpod-usage-datasource')?.jsonData?.dataPath, dataMount);
+    assert.ok(read('provisioning/dashboards/local/team-usage.json').includes(`read_parquet('${dataMount}/`), 'local dashboards read the mounted data');
+  });
+
+  it('provisions the local dashboards from where the generator writes them', () => {
+    const providers = parse(read('provisioning/dashboards/dashboards.yaml')) as { providers: Array<{ options: { path: string }; folderUid: string }> };
+    const path = providers.providers[0]?.options.path ?? '';
+    assert.ok(path.startsWith('/etc/grafana/provisioning/'), 'inside the mounted provisioning folder');
+    const local = join(root, 'provisioning', path.slice('/etc/grafana/provisioning/'.length));
+    for (const name of ['team-usage.json', 'team-efficiency.json', 'cluster-overview.json']) assert.ok(existsSync(join(local, name)), `${name} in ${local}`);
+    assert.equal(providers.providers[0]?.folderUid, 'hyperpod-usage');
   });
 
   it('has a Prometheus configuration promtool accepts', () => {

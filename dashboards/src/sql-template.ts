@@ -1,22 +1,23 @@
 /**
  * Compiled usage SQL for a dashboard that is saved as JSON: the time range and the variables are
- * only known when Grafana runs the panel. The query model compiles for a concrete range and
- * literal values, so it is given sentinels (a day in 2001, values `__hpu_var_<name>__`) and each
- * sentinel is then replaced by what the data source understands at run time:
+ * only known when Grafana runs the panel. The query model compiles literal values, so it is given
+ * sentinels (values `__hpu_var_<name>__`, and for DuckDB a range in 2001) and each sentinel is
+ * then replaced by what the data source understands at run time:
  *
- * - the day-partition predicate by the same pruning written over the range macros (Athena folds
- *   `format_datetime(TIMESTAMP '…', 'yyyyMMdd')` to a constant, so partition projection still
- *   prunes to the days of the range);
- * - the exact range bounds by `$__timeFrom()` / `$__timeTo()` (Athena expands them to
- *   `TIMESTAMP '…'`; the DuckDB data source to an RFC 3339 string, hence the CAST);
  * - a literal `'__hpu_var_team__'` by `${team:sqlstring}`, Grafana's format that quotes each
- *   value and doubles its quotes, so `team IN (${team:sqlstring})` holds one literal per value.
+ *   value and doubles its quotes, so `team IN (${team:sqlstring})` holds one literal per value;
+ * - Athena: the query model writes the range with the Athena data source's macros itself
+ *   (scope `timeMacros`);
+ * - DuckDB (motherduck-duckdb-datasource has only `$__timeFrom()`/`$__timeTo()`, expanded to an
+ *   RFC 3339 string, hence the CAST): the day-partition predicate becomes the same pruning over
+ *   the range macros, and the exact bounds become the macros.
  *
  * Anything of a sentinel left over is an error: the compiler's output changed shape.
  */
 import { DAY_MS, dayPartitionPredicate, sqlString, sqlTimestamp, type Dialect } from '@hyperpod-usage/model';
 
-export const SENTINEL_FROM = Date.UTC(2001, 1, 3);
+/** Not whole UTC days, so the compiler keeps the hourly rollups a dashboard's range needs. */
+export const SENTINEL_FROM = Date.UTC(2001, 1, 3, 1);
 export const SENTINEL_TO = SENTINEL_FROM + DAY_MS;
 
 const SENTINEL_PREFIX = '__hpu_var_';

@@ -68,7 +68,9 @@ const usageDs = (type: string): DatasourceRef => ({ type, uid: `\${${USAGE_DS_VA
 const prometheus: DatasourceRef = { type: 'prometheus', uid: `\${${PROMETHEUS_DS_VARIABLE}}` };
 
 function sentinelScope(dialect: Dialect): QueryScope {
-  return { dialect, relations: dialect === 'athena' ? localRelations() : parquetRelations(LOCAL_DATA_PATH), from: SENTINEL_FROM, to: SENTINEL_TO, clusters: [] };
+  // Athena: unqualified tables (the data source's database) and the range left to its macros.
+  if (dialect === 'athena') return { dialect, relations: localRelations(), from: SENTINEL_FROM, to: SENTINEL_TO, clusters: [], timeMacros: true };
+  return { dialect, relations: parquetRelations(LOCAL_DATA_PATH), from: SENTINEL_FROM, to: SENTINEL_TO, clusters: [] };
 }
 
 const asSentinels = (filters: readonly VariableFilter[]) => filters.map((f) => ({ dimension: f.dimension, values: [variableSentinel(f.variable)] }));

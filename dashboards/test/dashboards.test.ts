@@ -52,7 +52,13 @@ const variablesOf = (d: GeneratedDashboard) => (d.json.templating as { list: Var
 // The walkthrough's day and what Grafana sends for it.
 const FROM = '2025-04-16 00:00:00';
 const TO = '2025-04-17 00:00:00';
-const athenaMacros = (sql: string) => sql.split('$__timeFrom()').join(`TIMESTAMP '${FROM}'`).split('$__timeTo()').join(`TIMESTAMP '${TO}'`);
+/** As the Athena data source's backend expands them: TIMESTAMP literals, and bare digits for `$__rawTime…(yyyyMMdd)`. */
+const athenaMacros = (sql: string) =>
+  sql
+    .split('$__timeFrom()').join(`TIMESTAMP '${FROM}'`)
+    .split('$__timeTo()').join(`TIMESTAMP '${TO}'`)
+    .split('$__rawTimeFrom(yyyyMMdd)').join('20250416')
+    .split('$__rawTimeTo(yyyyMMdd)').join('20250417');
 const duckdbMacros = (sql: string) => sql.split('$__timeFrom()').join("'2025-04-16T00:00:00Z'").split('$__timeTo()').join("'2025-04-17T00:00:00Z'");
 /** Grafana's `sqlstring` format: each value quoted, quotes doubled, joined by commas. */
 const sqlstring = (values: readonly string[]) => values.map(sqlString).join(',');

@@ -19,14 +19,15 @@ import type { ReportData, ReportFormat, ReportType } from '../reports/report-dat
 import { resolveScenario } from '../simulator/builtin.js';
 import type { Scenario } from '../simulator/scenario.js';
 import { runSimulation } from '../simulator/simulation.js';
+import { writeDemoGrafanaFiles } from '../grafana/demo-files.js';
 
 /** The walkthrough (hand-checked answers) and a generated cluster with six teams. */
 const DEMO_SCENARIOS = ['task-governance-walkthrough', 'demo-small'];
 
 export const DEMO_USAGE = `Usage: hpu demo [--out DIR]
   Plays ${DEMO_SCENARIOS.join(' and ')} through a test Kubernetes API server and a real
-  collector, aggregates the records with DuckDB, writes the reports, and prints hours and cost
-  per team.
+  collector, aggregates the records with DuckDB, writes the reports and the generated Grafana
+  dashboards and alert rules, and prints hours and cost per team and where to look.
   --out DIR   where to put everything (default ./out/demo; emptied first)`;
 
 const dayOf = (t: number): string => new Date(t).toISOString().slice(0, 10);
@@ -102,6 +103,16 @@ export async function demo(args: readonly string[]): Promise<void> {
     }
     process.stdout.write(`\nReports:\n${written.map((w) => `  ${w}`).join('\n')}\n`);
     process.stdout.write(`Raw records and rollups (Parquet, S3 layout): ${relative(process.cwd(), dataDir) || '.'}\n`);
+    const range = { from: Math.min(...played.map((p) => p.start)), to: Math.max(...played.map((p) => p.end)) };
+    const grafana = await writeDemoGrafanaFiles(join(out, 'grafana'), range);
+    const rel = (p: string) => relative(process.cwd(), p);
+    process.stdout.write(`\nGrafana dashboards and alert rules, generated from code (${grafana.written.length} files):
+  ${rel(join(out, 'grafana/dashboards/local'))}      DuckDB over the data above (what docker compose shows)
+  ${rel(join(out, 'grafana/dashboards/portable'))}   Athena + Prometheus, for any Grafana: hpu grafana install --url URL --token TOKEN
+  ${rel(join(out, 'grafana/alerting'))}              Grafana alert rules; hyperpod-usage-rules.yaml for Amazon Managed Service for Prometheus
+To look at them: docker compose up (the app plugin needs npm run build first), then open
+${grafana.urls.map((u) => `  ${u}`).join('\n')}
+`);
     process.stdout.write(`Done in ${((Date.now() - began) / 1000).toFixed(0)} s.\n`);
   } finally {
     await engine.close();
