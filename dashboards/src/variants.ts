@@ -95,11 +95,12 @@ const app: Variant = {
   usageDatasourceType: USAGE_DATASOURCE_TYPE,
   usageDatasource: usageDs(USAGE_DATASOURCE_TYPE),
   prometheus,
+  // The usage data source's target (src/datasource/types.ts): the structured query under `usage`.
   usageTarget: (refId, query) => ({
     refId,
     datasource: usageDs(USAGE_DATASOURCE_TYPE),
-    ...query,
-    filters: query.filters.map((f) => ({ dimension: f.dimension, values: [`$${f.variable}`] })),
+    queryType: 'usage',
+    usage: { ...query, filters: query.filters.map((f) => ({ dimension: f.dimension, values: [`$${f.variable}`] })) },
   }),
   variableQuery: (dimension, filters) => ({ dimension, filters: filters.map((f) => ({ dimension: f.dimension, values: [`$${f.variable}`] })) }),
   // The app's data source compiles at run time; the fields are the same as Athena's.

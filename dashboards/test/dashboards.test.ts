@@ -30,7 +30,7 @@ interface Target {
   rawSQL?: string;
   rawSql?: string;
   expr?: string;
-  measures?: string[];
+  usage?: { measures?: string[] };
   format?: number | string;
 }
 interface Panel {
@@ -74,7 +74,7 @@ describe('generated dashboards', () => {
         const what = `${d.path}: ${p.title}`;
         assert.ok(p.targets && p.targets.length > 0, `${what} has no query`);
         for (const t of p.targets) {
-          const query = t.rawSQL ?? t.rawSql ?? t.expr ?? (t.measures?.length ? 'usage' : '');
+          const query = t.rawSQL ?? t.rawSql ?? t.expr ?? (t.usage?.measures?.length ? 'usage' : '');
           assert.ok(query.trim().length > 0, `${what} ${t.refId}: empty query`);
           assert.deepEqual(t.datasource, p.datasource, `${what}: target and panel use one data source`);
           if (t.datasource?.type === 'grafana-athena-datasource') assert.ok(t.format === 0 || t.format === 1, `${what}: Athena format set explicitly`);
@@ -90,7 +90,7 @@ describe('generated dashboards', () => {
     assert.deepEqual(titles('local'), titles('app'));
     const appTargets = of('app').flatMap(panelsOf).flatMap((p) => p.targets ?? []).filter((t) => t.datasource?.type === 'hyperpod-usage-datasource');
     assert.ok(appTargets.length > 20);
-    for (const t of appTargets) assert.ok(Array.isArray(t.measures) && !('rawSQL' in t), 'a UsageQuery, not SQL');
+    for (const t of appTargets) assert.ok(Array.isArray(t.usage?.measures) && !('rawSQL' in t), 'a UsageQuery, not SQL');
   });
 
   it('every PromQL target is one of the expressions promql.test.ts evaluates', () => {

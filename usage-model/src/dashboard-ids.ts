@@ -31,7 +31,7 @@ export const USAGE_DATASOURCE_TYPE = 'hyperpod-usage-datasource';
 /** Pages of the app plugin the dashboards link to (the app's routes under /a/<id>/). */
 export const APP_PAGES = {
   overview: { title: 'Usage overview (app)', path: `/a/${APP_PLUGIN_ID}/overview` },
-  teams: { title: 'Teams (app)', path: `/a/${APP_PLUGIN_ID}/teams` },
+  team: { title: 'Team (app)', path: `/a/${APP_PLUGIN_ID}/team` },
   tasks: { title: 'Tasks (app)', path: `/a/${APP_PLUGIN_ID}/tasks` },
   settings: { title: 'Budgets and settings (app)', path: `/a/${APP_PLUGIN_ID}/settings` },
 } as const;
