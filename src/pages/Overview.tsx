@@ -10,14 +10,24 @@ import { LoadingPlaceholder } from '@grafana/ui';
 import { OVERVIEW_PAGE_QUERIES, RESOURCES } from '@hyperpod-usage/model';
 import { PageControls, ResourcePicker } from '../components/PageControls/PageControls';
 import { PageProblem } from '../components/PageProblem/PageProblem';
-import { Chart, DataTable, Panel, PanelRow, Stat, StatRow } from '../components/Viz/Viz';
+import { Bars, Chart, DataTable, Panel, PanelRow, Stat, StatRow } from '../components/Viz/Viz';
 import { tableFrame, timeSeriesFrame } from './data/frames';
 import { resourceParam } from './data/resource';
-import { fieldNames, fieldUnits, frameRows, sumBy, total, type Row } from './data/rows';
+import { fieldUnits, frameRows, sumBy, total, type Row } from './data/rows';
 import { usePageData } from './data/usePageData';
 import { usePageRange } from './data/usePageRange';
 
 const TEAM_MEASURES = ['hours', 'own_hours', 'borrowed_hours', 'lent_hours', 'unused_hours', 'cost'] as const;
+
+/** Column headings: short, the unit beside each number says the resource. */
+const COLUMN_LABELS: Record<(typeof TEAM_MEASURES)[number], string> = {
+  hours: 'Used',
+  own_hours: 'Own quota',
+  borrowed_hours: 'Borrowed',
+  lent_hours: 'Lent',
+  unused_hours: 'Unused quota',
+  cost: 'Cost',
+};
 
 export default function Overview({ datasourceUid }: { datasourceUid?: string }) {
   const { range, setRange, key, params, setParam } = usePageRange();
@@ -49,9 +59,7 @@ function OverviewPanels({ frames, range, label, datasourceUid }: { frames: Recor
     return <PageProblem problem={{ kind: 'empty', message: 'The usage tables hold no rows for this range.' }} datasourceUid={datasourceUid} />;
   }
   const units = { ...fieldUnits(idleFrames), ...fieldUnits(teamFrames) };
-  const names = { ...fieldNames(teamFrames) };
   const idleUnits = fieldUnits(idleFrames);
-  const idleNames = fieldNames(idleFrames);
   const hourUnit = units.hours;
   const lastHour = freshness.reduce<number | null>((m, r) => (typeof r.last_hour === 'number' && (m === null || r.last_hour > m) ? r.last_hour : m), null);
 
@@ -87,22 +95,25 @@ function OverviewPanels({ frames, range, label, datasourceUid }: { frames: Recor
           <Chart frame={hoursByTeam} range={range} unit={hourUnit} stacked bars />
         </Panel>
       </PanelRow>
+      <Panel title="Top teams" testId="top-teams">
+        <DataTable
+          frame={tableFrame(byTeam, [
+            { name: 'team', type: FieldType.string, displayName: 'Team' },
+            ...TEAM_MEASURES.map((m) => ({ name: m, type: FieldType.number, unit: units[m], displayName: COLUMN_LABELS[m], decimals: 2 })),
+          ])}
+        />
+      </Panel>
       <PanelRow>
-        <Panel title="Top teams" testId="top-teams">
-          <DataTable
-            frame={tableFrame(byTeam, [
-              { name: 'team', type: FieldType.string, displayName: 'Team' },
-              ...TEAM_MEASURES.map((m) => ({ name: m, type: FieldType.number, unit: units[m], displayName: names[m], decimals: 2 })),
-            ])}
-          />
+        <Panel title={`Share of ${label}-hours by team`}>
+          <Bars items={byTeam.map((t) => ({ label: String(t.team), value: Number(t.hours) }))} unit={hourUnit} max={total(teams, 'hours') ?? undefined} />
         </Panel>
         <Panel title="Idle capacity by instance type" testId="idle-capacity">
           <DataTable
             frame={tableFrame(byType, [
               { name: 'instance_type', type: FieldType.string, displayName: 'Instance type' },
-              { name: 'hours', type: FieldType.number, unit: idleUnits.hours, displayName: idleNames.hours, decimals: 2 },
-              { name: 'idle_hours', type: FieldType.number, unit: idleUnits.idle_hours, displayName: idleNames.idle_hours, decimals: 2 },
-              { name: 'cost', type: FieldType.number, unit: idleUnits.cost, displayName: idleNames.cost, decimals: 2 },
+              { name: 'hours', type: FieldType.number, unit: idleUnits.hours, displayName: 'Held', decimals: 2 },
+              { name: 'idle_hours', type: FieldType.number, unit: idleUnits.idle_hours, displayName: 'Idle', decimals: 2 },
+              { name: 'cost', type: FieldType.number, unit: idleUnits.cost, displayName: 'Idle cost', decimals: 2 },
             ])}
           />
         </Panel>

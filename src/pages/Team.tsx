@@ -52,6 +52,9 @@ export default function Team({ datasourceUid }: { datasourceUid?: string }) {
 }
 
 
+/** The parts of a team's quota over time, stacked: own + lent + unused = its quota. */
+const QUOTA_SERIES: Record<string, string> = { own_hours: 'Own quota used', lent_hours: 'Lent to others', unused_hours: 'Unused quota', borrowed_hours: 'Borrowed' };
+
 function TeamData({ datasourceUid, team, resource, range, rangeKey }: { datasourceUid?: string; team: string; resource: ResourceKey; range: TimeRange; rangeKey: string }) {
   const queries = useMemo(() => TEAM_PAGE_QUERIES(team, resource), [team, resource]);
   const data = usePageData(datasourceUid, queries, range, `${rangeKey}-${team}-${resource}`);
@@ -70,7 +73,6 @@ function TeamPanels(props: { frames: Record<string, DataFrame[]>; team: string; 
   const tasks = frameRows(frames.tasks ?? []);
   const preemptions = frameRows(frames.preemptions ?? []);
   const units = fieldUnits(quotaFrames);
-  const names = fieldNames(quotaFrames);
   const taskUnits = fieldUnits(frames.tasks ?? []);
   const taskNames = fieldNames(frames.tasks ?? []);
   const hourUnit = units.hours;
@@ -105,7 +107,7 @@ function TeamPanels(props: { frames: Record<string, DataFrame[]>; team: string; 
         <Panel title="Quota: own, borrowed, lent and unused">
           <Chart
             frame={timeSeriesFrame(
-              quota.flatMap((r) => ['own_hours', 'borrowed_hours', 'lent_hours', 'unused_hours'].map((m) => ({ time: r.time ?? null, series: names[m] ?? m, v: r[m] ?? null }))),
+              quota.flatMap((r) => Object.entries(QUOTA_SERIES).map(([m, series]) => ({ time: r.time ?? null, series, v: r[m] ?? null }))),
               (r) => String(r.series),
               (r) => (typeof r.v === 'number' ? r.v : null),
             )}

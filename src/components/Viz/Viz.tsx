@@ -4,9 +4,9 @@
  */
 import React, { useMemo } from 'react';
 import { css } from '@emotion/css';
-import { FieldType, getDisplayProcessor, type DataFrame, type GrafanaTheme2, type TimeRange } from '@grafana/data';
+import { FieldColorModeId, FieldType, getDisplayProcessor, type DataFrame, type GrafanaTheme2, type TimeRange } from '@grafana/data';
 import { BarGauge, BigValue, BigValueColorMode, BigValueGraphMode, BigValueJustifyMode, BigValueTextMode, LegendDisplayMode, Table, TimeSeries, TooltipDisplayMode, useStyles2, useTheme2 } from '@grafana/ui';
-import { BarGaugeDisplayMode, VizOrientation } from '@grafana/schema';
+import { AxisPlacement, BarGaugeDisplayMode, GraphDrawStyle, StackingMode, VisibilityMode, VizOrientation } from '@grafana/schema';
 import { displayable } from '../../pages/data/frames';
 import { useWidth } from './useWidth';
 
@@ -76,24 +76,26 @@ export function Stat({ title, value, unit, decimals, hint }: { title: string; va
 export function Chart({ frame, range, unit, stacked, height = 260, bars }: { frame: DataFrame; range: TimeRange; unit?: string; stacked?: boolean; height?: number; bars?: boolean }) {
   const theme = useTheme2();
   const [ref, width] = useWidth<HTMLDivElement>(600);
-  const frames = useMemo(
-    () =>
-      displayable([frame], theme, {
-        unit,
-        custom: {
-          drawStyle: bars ? 'bars' : 'line',
-          lineWidth: 1,
-          fillOpacity: bars ? 80 : 20,
-          barAlignment: -1,
-          showPoints: 'never',
-          stacking: { mode: stacked ? 'normal' : 'none', group: 'A' },
-          spanNulls: true,
-          axisSoftMin: 0,
-        },
-        color: { mode: 'palette-classic' },
-      }),
-    [frame, theme, unit, stacked, bars],
-  );
+  const frames = useMemo(() => {
+    // Set on each series itself: defaults passed to applyFieldOverrides do not reach `custom`.
+    const config = {
+      unit,
+      color: { mode: FieldColorModeId.PaletteClassic },
+      custom: {
+        drawStyle: bars ? GraphDrawStyle.Bars : GraphDrawStyle.Line,
+        lineWidth: 1,
+        fillOpacity: bars ? 80 : 15,
+        barAlignment: 1,
+        showPoints: VisibilityMode.Never,
+        stacking: { mode: stacked ? StackingMode.Normal : StackingMode.None, group: 'A' },
+        spanNulls: true,
+        axisSoftMin: 0,
+        axisPlacement: AxisPlacement.Auto,
+      },
+    };
+    const styled = { ...frame, fields: frame.fields.map((f) => (f.type === FieldType.number ? { ...f, config: { ...config, ...f.config } } : f)) };
+    return displayable([styled], theme);
+  }, [frame, theme, unit, stacked, bars]);
   if (frame.length === 0) return <NoRows text="No data in this range." />;
   return (
     <div ref={ref}>
