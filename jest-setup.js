@@ -12,3 +12,9 @@ class NoLayoutObserver {
 }
 global.IntersectionObserver ??= NoLayoutObserver;
 global.ResizeObserver ??= NoLayoutObserver;
+
+// @grafana/ui sizes text (BigValue, Table) with a canvas 2D context, which jsdom lacks: an
+// average glyph width is enough for layout in tests.
+HTMLCanvasElement.prototype.getContext = function getContext() {
+  return { font: '', measureText: (text) => ({ width: String(text).length * 7, actualBoundingBoxAscent: 10, actualBoundingBoxDescent: 3 }) };
+};
