@@ -28,6 +28,11 @@ const CLUSTER = 'walkthrough';
  */
 const TASKS_ON_DUCKDB_BLOCKED = TASK_DAILY_DATE_COLUMN === 'day' ? 'task_daily.day clashes with the day partition until the usage_date rename lands' : false;
 
+/** What the harness page records for the test (harness.tsx). */
+interface HarnessWindow {
+  __hpu: { promExprs: string[]; queries: Array<{ usage?: { resource?: string } }>; options?: { jsonData: { sqlDatasource?: unknown; dataPath?: string } } };
+}
+
 interface TeamFacts { total: number; own: number; borrowed: number; lent: number; nominal: number; unused: number }
 interface Expected {
   teams: Record<string, { gpu: TeamFacts }>;
@@ -147,7 +152,7 @@ describe('app pages and editors in Chromium, on the walkthrough rollups', { time
     const preemptions = await page.locator('[data-testid="team-preemptions"] [role="row"]').allInnerTexts();
     assert.equal(preemptions.filter((r) => /preempted/.test(r)).length, 2, 'a-pretrain and a-eval were each preempted once');
     await page.locator('[data-testid="allocated-vs-utilization"] canvas').first().waitFor();
-    const exprs = await page.evaluate(() => window.__hpu.promExprs);
+    const exprs = await page.evaluate(() => (window as unknown as HarnessWindow).__hpu.promExprs);
     assert.deepEqual(exprs, ['avg by (namespace) (DCGM_FI_DEV_GPU_UTIL{namespace=~"hyperpod-ns-team-a"})']);
     await screenshot(page, 'team-a');
     await page.close();
@@ -224,8 +229,8 @@ describe('app pages and editors in Chromium, on the walkthrough rollups', { time
     assert.match(await sql.innerText(), /read_parquet\('.*\/rollups\/team_hourly\//);
     await page.getByLabel('Resource').click();
     await page.getByRole('option', { name: 'vCPU', exact: true }).click();
-    await page.waitForFunction(() => window.__hpu.queries.length > 0);
-    const query = await page.evaluate(() => window.__hpu.queries.at(-1));
+    await page.waitForFunction(() => (window as unknown as HarnessWindow).__hpu.queries.length > 0);
+    const query = await page.evaluate(() => (window as unknown as HarnessWindow).__hpu.queries.at(-1));
     assert.equal(query?.usage?.resource, 'cpu');
     assert.match(await sql.innerText(), /cpu_own_hours/);
     const resultRow = page.locator('[data-testid="query-result"] [role="row"]').filter({ hasText: 'team-a' }).first();
@@ -241,7 +246,7 @@ describe('app pages and editors in Chromium, on the walkthrough rollups', { time
     await page.locator('input').first().click();
     await page.getByText('DuckDB (local rollups)').click();
     await page.getByPlaceholder('/var/lib/grafana/usage-data').fill('/srv/usage-data');
-    const options = await page.evaluate(() => window.__hpu.options);
+    const options = await page.evaluate(() => (window as unknown as HarnessWindow).__hpu.options);
     assert.deepEqual(options?.jsonData.sqlDatasource, { uid: 'duckdb', type: 'motherduck-duckdb-datasource' });
     assert.equal(options?.jsonData.dataPath, '/srv/usage-data');
     await screenshot(page, 'config-editor');

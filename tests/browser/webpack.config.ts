@@ -4,11 +4,9 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Configuration, RuleSetRule } from 'webpack';
-import type pluginConfigType from '../../webpack.config.ts';
-
 // Loaded as CommonJS, as webpack's CLI loads it: create-plugin's .config is a CommonJS package,
 // whose default export an ES import would see wrapped.
-const pluginConfig = (createRequire(import.meta.url)('../../webpack.config.ts') as { default: typeof pluginConfigType }).default;
+const pluginConfig = (createRequire(import.meta.url)('../../webpack.config.ts') as { default: (env: Record<string, unknown>) => Promise<Configuration> }).default;
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 
