@@ -166,7 +166,7 @@ function AllocatedVsUtilization(props: { quota: ReturnType<typeof frameRows>; ra
   );
   return (
     <Panel title="GPUs allocated and DCGM utilization" testId="allocated-vs-utilization">
-      <Chart frame={allocated} range={props.range} unit="none" height={150} />
+      <Chart frame={allocated} range={props.range} unit="none" height={150} bars />
       {utilization.status === 'no-prometheus' ? (
         <Alert severity="info" title="No Prometheus data source">
           Choose the Prometheus data source with the DCGM exporter&apos;s metrics in the usage data source&apos;s settings to see GPU utilization here.
