@@ -5,6 +5,8 @@
  * DuckDB over simulator rollups; everything between (the usage data source, the query model, the
  * pages) is the plugin's own code.
  */
+// Grafana's boot data first: @grafana/runtime reads it when first imported.
+import './boot-data';
 import React, { useMemo, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { MemoryRouter, Route, Routes } from 'react-router-dom';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { DEFAULT_PRICES, TASK_DAILY_DATE_COLUMN, effectivePrices } from '@hyperpod-usage/model';
+import { DEFAULT_PRICES, effectivePrices } from '@hyperpod-usage/model';
 import { silentLogger } from '../../collector/src/log.ts';
 import { resolveScenario } from '../../collector/src/simulator/builtin.ts';
 import { runSimulation } from '../../collector/src/simulator/simulation.ts';
@@ -21,12 +21,6 @@ const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disabl
 const SCREENSHOTS = new URL('screenshots/', import.meta.url).pathname;
 const CLUSTER = 'walkthrough';
 
-/**
- * task_daily's date column is still called `day`, like the day partition key: DuckDB's
- * read_parquet (and a Glue table) then see only the partition's string, and the Tasks statement
- * fails. The rename to `usage_date` (branch numbers) lifts this; the test runs from then on.
- */
-const TASKS_ON_DUCKDB_BLOCKED = TASK_DAILY_DATE_COLUMN === 'day' ? 'task_daily.day clashes with the day partition until the usage_date rename lands' : false;
 
 /** What the harness page records for the test (harness.tsx). */
 interface HarnessWindow {
@@ -86,6 +80,11 @@ describe('app pages and editors in Chromium, on the walkthrough rollups', { time
   async function open(query: string, wait: string): Promise<Page> {
     const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
     // A page that throws fails the test at once rather than at the wait's timeout.
+    // Any failed request (a missing icon or font too) is a defect the last test reports.
+    page.on('requestfailed', (request) => pageErrors.push(`${query}: request failed ${request.url()}`));
+    page.on('response', (response) => {
+      if (response.status() >= 400) pageErrors.push(`${query}: ${response.status()} ${response.url()}`);
+    });
     const thrown = new Promise<never>((_, reject) =>
       page.on('pageerror', (error) => {
         pageErrors.push(`${query}: ${error.message}`);
@@ -166,7 +165,7 @@ describe('app pages and editors in Chromium, on the walkthrough rollups', { time
     await pageB.close();
   });
 
-  it('Tasks: status, preemptions and queue wait per task; search narrows in SQL', { skip: TASKS_ON_DUCKDB_BLOCKED }, async () => {
+  it('Tasks: status, preemptions and queue wait per task; search narrows in SQL', async () => {
     const page = await open(appPath('tasks'), '[data-testid="tasks-table"] [role="row"]');
     for (const [task, facts] of Object.entries(expected.tasks)) {
       const cells = await row(page, 'tasks-table', task);
@@ -253,7 +252,7 @@ describe('app pages and editors in Chromium, on the walkthrough rollups', { time
     await page.close();
   });
 
-  it('no page threw', () => {
+  it('no page threw and every request was answered', () => {
     assert.deepEqual(pageErrors, []);
   });
 });

@@ -223,6 +223,37 @@ describe('compileUsageQuery', () => {
   });
 });
 
+/** What grafana-athena-datasource's backend makes of its time macros (pkg/athena/macros.go), in UTC. */
+export function expandAthenaTimeMacros(sql: string, from: number, to: number): string {
+  const ts = (ms: number) => `TIMESTAMP '${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')}'`;
+  const digits = (ms: number) => new Date(ms).toISOString().slice(0, 10).replaceAll('-', '');
+  return sql
+    .replaceAll('$__timeFrom()', ts(from))
+    .replaceAll('$__timeTo()', ts(to))
+    .replaceAll('$__rawTimeFrom(yyyyMMdd)', digits(from))
+    .replaceAll('$__rawTimeTo(yyyyMMdd)', digits(to));
+}
+
+describe('time macros for SQL the Athena data source runs as stored', () => {
+  const macroScope = { ...scope, timeMacros: true };
+  it('usage, variable, annotation and task statements carry no literal range and parse once expanded', () => {
+    const statements = [
+      compileUsageQuery({ measures: ['hours', 'cost'], resource: 'gpu', groupBy: ['team'], filters: [{ dimension: 'team', values: [], variable: 'team' }], interval: 'day', format: 'time_series', topN: 5 }, macroScope).sql,
+      compileVariableQuery({ dimension: 'task', filters: [{ dimension: 'team', values: [], variable: 'team' }] }, macroScope).sql,
+      compileAnnotationQuery({ teams: [] }, macroScope).sql,
+      compileTaskListQuery({ resource: 'gpu', filters: [] }, macroScope).sql,
+    ];
+    for (const sql of statements) {
+      assert.doesNotMatch(sql, /TIMESTAMP '|year = '/, 'no literal range');
+      assert.match(sql, /concat\((r|d)\.year, \1\.month, \1\.day\) BETWEEN '\$__rawTimeFrom\(yyyyMMdd\)' AND '\$__rawTimeTo\(yyyyMMdd\)'/);
+      assertParses(expandAthenaTimeMacros(sql.replaceAll('${team:sqlstring}', "'a','b'"), scope.from, scope.to), sql);
+    }
+  });
+  it('are refused for DuckDB', () => {
+    assert.throws(() => compileVariableQuery({ dimension: 'team' }, { ...macroScope, dialect: 'duckdb' }), QueryModelError);
+  });
+});
+
 describe('variables, annotations, tasks, health, pages', () => {
   it('every variable query parses, with and without filters', () => {
     for (const dimension of DIMENSIONS) {
@@ -239,6 +270,7 @@ describe('variables, annotations, tasks, health, pages', () => {
     for (const sort of ['hours', 'preemptions', 'queue_wait_seconds', 'first_admitted_at', 'task'] as const) {
       assertParses(compileTaskListQuery({ resource: 'gpu', filters: [{ dimension: 'team', values: ['a'] }], search: "it's", sort }, scope).sql, sort);
     }
+    for (const resource of RESOURCE_KEYS) assertParses(compileTaskListQuery({ resource, filters: [] }, scope).sql, `task list of ${resource}`);
     const health = healthCheckQueries(scope, { dialect: 'athena', database: 'hyperpod_usage' }, { now: scope.to });
     assertParses(health.tables.sql, 'tables');
     assertParses(health.freshness.sql, 'freshness');
@@ -330,6 +362,25 @@ describe('hostile values: exactly one literal each (Trino lexer)', () => {
       }),
       { numRuns: 40 },
     );
+  });
+
+  it('a variable left to Grafana (portable dashboards) becomes ${name:sqlstring}, whose expansion is one literal per value', () => {
+    const q = (filter: DimensionFilter): UsageQuery => ({ measures: ['hours'], resource: 'gpu', groupBy: ['team'], filters: [filter], interval: 'day', format: 'time_series' });
+    const sql = compileUsageQuery(q({ dimension: 'team', values: [], variable: 'team' }), scope).sql;
+    assert.match(sql, /coalesce\(r\.team, ''\) IN \(\$\{team:sqlstring\}\)/);
+    // Grafana's documented sqlstring format: each value in single quotes with its quotes doubled, joined by commas.
+    const sqlstring = (values: readonly string[]) => values.map((v) => `'${v.replace(/'/g, "''")}'`).join(',');
+    fc.assert(
+      fc.property(fc.uniqueArray(hostile.filter((v) => !CONTROL.test(v)), { minLength: 1, maxLength: 3 }), (values) => {
+        const placeholders = values.map((_, i) => `v${i}`);
+        const expanded = sql.replace('${team:sqlstring}', sqlstring(values));
+        assertOneLiteralPerValue(expanded, sql.replace('${team:sqlstring}', sqlstring(placeholders)), values, placeholders);
+      }),
+      { numRuns: 30 },
+    );
+    for (const name of ['team}', 'a b', '$team', '', 'x'.repeat(65)]) {
+      assert.throws(() => compileUsageQuery(q({ dimension: 'team', values: [], variable: name }), scope), QueryModelError);
+    }
   });
 
   it('All drops the restriction; embedded single values are substituted; unknown names stay literal', () => {

@@ -4,7 +4,7 @@
  * for format time series, the long result pivoted to one field per series with its group as
  * labels (what the sqlutil long-to-wide conversion of the Athena and DuckDB plugins returns).
  */
-import { readFileSync, existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
@@ -56,6 +56,35 @@ export function wideFrame(refId: string, columns: string[], rows: Array<Record<s
 
 const TYPES: Record<string, string> = { '.js': 'text/javascript', '.ttf': 'font/ttf', '.woff2': 'font/woff2', '.svg': 'image/svg+xml', '.png': 'image/png' };
 
+const root = new URL('../../..', import.meta.url).pathname;
+const fontsource = join(root, 'node_modules', '@fontsource');
+const iconsDir = join(root, 'node_modules', '@grafana', 'ui', 'dist', 'public', 'img', 'icons');
+const imgDir = join(root, 'src', 'img');
+
+/** The font files @grafana/ui's global styles ask Grafana's public/ folder for, from @fontsource. */
+const GRAFANA_FONTS: Record<string, string> = {
+  'inter/Inter-Regular.woff2': 'inter/files/inter-latin-400-normal.woff2',
+  'inter/Inter-Italic.woff2': 'inter/files/inter-latin-400-italic.woff2',
+  'inter/Inter-Medium.woff2': 'inter/files/inter-latin-500-normal.woff2',
+  'inter/Inter-MediumItalic.woff2': 'inter/files/inter-latin-500-italic.woff2',
+  'roboto/L0xTDF4xlVMF-BfR8bXMIhJHg45mwgGEFl0_3vrtSM1J-gEPT5Ese6hmHSh0mQ.woff2': 'roboto-mono/files/roboto-mono-latin-400-normal.woff2',
+};
+
+/** The file a request path names inside `dir`, or undefined (also for paths that climb out). */
+function fileIn(dir: string, requestPath: string): string | undefined {
+  const file = normalize(join(dir, requestPath));
+  return file.startsWith(dir + '/') && existsSync(file) && statSync(file).isFile() ? file : undefined;
+}
+
+/** What Grafana's server would send for a path: its fonts, @grafana/ui's icons, the plugin's images, or the bundle. */
+function staticFile(bundleDir: string, path: string): string | undefined {
+  const font = path.startsWith('/public/fonts/') ? GRAFANA_FONTS[path.slice('/public/fonts/'.length)] : undefined;
+  if (font) return fileIn(fontsource, font);
+  if (path.startsWith('/public/build/img/icons/')) return fileIn(iconsDir, path.slice('/public/build/img/icons/'.length));
+  if (path.startsWith('/public/img/')) return fileIn(imgDir, path.slice('/public/img/'.length));
+  return fileIn(bundleDir, path);
+}
+
 async function body(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -88,8 +117,8 @@ export async function startHarnessServer(options: { bundleDir: string; sql: SqlR
       res.writeHead(200, { 'content-type': 'text/html' }).end(html);
       return;
     }
-    const file = normalize(join(options.bundleDir, path));
-    if (file.startsWith(options.bundleDir) && existsSync(file)) {
+    const file = staticFile(options.bundleDir, decodeURIComponent(path));
+    if (file) {
       res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
       return;
     }

@@ -3,9 +3,8 @@
  * detailed report is a continuous admitted interval; one that ended in Preempted or Evicted marks
  * the moment the task lost its capacity (its period end).
  */
-import { DAY_MS } from '../layout.js';
-import { sqlString, sqlTimestamp } from '../sql/dialect.js';
-import { clusterPredicate, dayPartitionPredicate } from '../sql/partitions.js';
+import { sqlString } from '../sql/dialect.js';
+import { rangePredicates } from './range.js';
 import { PARTITION_COLUMNS, column } from './columns.js';
 import { checkScope, filterPredicate } from './compile-usage.js';
 import { TIME_FIELD } from './fields.js';
@@ -25,10 +24,7 @@ export function compileAnnotationQuery(query: AnnotationQuery, scope: QueryScope
   const end = c('period_end');
   const where = [
     // An interval is filed under the day it ran; one that ended at `from` may be filed a day earlier.
-    dayPartitionPredicate(scope.from - DAY_MS, scope.to, 'd'),
-    clusterPredicate(scope.clusters, 'd'),
-    `${end} >= ${sqlTimestamp(scope.from)}`,
-    `${end} < ${sqlTimestamp(scope.to)}`,
+    ...rangePredicates(scope, 'd', end, { dayBefore: true }),
     `${c('status')} IN (${INTERRUPTED_STATUSES.map(sqlString).join(', ')})`,
     ...(query.teams.length ? [filterPredicate(`coalesce(${c('team')}, '')`, { dimension: 'team', values: query.teams })] : []),
   ];

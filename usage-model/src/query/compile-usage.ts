@@ -15,10 +15,11 @@
  *   summed into one group named OTHER_GROUP (ratios are recomputed from the summed parts).
  */
 import { RESOURCE_KEYS } from '../resources.js';
-import { sqlNumber, sqlString, sqlTimestamp } from '../sql/dialect.js';
+import { sqlNumber, sqlString } from '../sql/dialect.js';
 import { neuronCoresTable } from '../sql/neuron.js';
 import { unitPricesTable } from '../sql/cost.js';
-import { clusterPredicate, dayPartitionPredicate, daysBetween } from '../sql/partitions.js';
+import { daysBetween } from '../sql/partitions.js';
+import { rangePredicates } from './range.js';
 import { HOUR_COLUMN, PARTITION_COLUMNS, column } from './columns.js';
 import { dimensionField, measureField, TIME_FIELD, timeField } from './fields.js';
 import { bucketSql, resolveInterval } from './interval.js';
@@ -84,8 +85,15 @@ export function chooseSource(measures: readonly Measure[], dimensions: readonly 
   throw new QueryModelError(`no rollup has ${measures.join(', ')} together${dimensions.length ? ` by ${dimensions.join(', ')}` : ''}; split them into separate queries`);
 }
 
+/** Grafana variable names: letters, digits and underscores. */
+const GRAFANA_VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
 /** `col IN ('a', 'b')`, `col NOT IN (...)`; no values: nothing matches (or, excluded, everything does). */
 export function filterPredicate(columnSql: string, filter: DimensionFilter): string {
+  if (filter.variable !== undefined) {
+    if (!GRAFANA_VARIABLE_NAME.test(filter.variable)) throw new QueryModelError(`invalid variable name ${JSON.stringify(filter.variable.slice(0, 64))}`);
+    return `${columnSql} ${filter.exclude ? 'NOT IN' : 'IN'} (\${${filter.variable}:sqlstring})`;
+  }
   if (filter.values.length === 0) return filter.exclude ? 'TRUE' : 'FALSE';
   return `${columnSql} ${filter.exclude ? 'NOT IN' : 'IN'} (${filter.values.map(sqlString).join(', ')})`;
 }
@@ -124,10 +132,7 @@ export function compileUsageQuery(query: UsageQuery, scope: QueryScope): Compile
   if (plans.some((p) => p.prices)) joins.push(`LEFT JOIN ${unitPricesTable(scope.relations)} ${PRICE} ON ${PRICE}.instance_type = ${ROW}.${column(table, 'instance_type')}`);
 
   const where = [
-    dayPartitionPredicate(scope.from, scope.to, ROW),
-    clusterPredicate(scope.clusters, ROW),
-    `${hour} >= ${sqlTimestamp(scope.from)}`,
-    `${hour} < ${sqlTimestamp(scope.to)}`,
+    ...rangePredicates(scope, ROW, hour),
     ...query.filters.map((f) => filterPredicate(dimensionSql(source, f.dimension), f)),
   ];
   const from = `${scope.relations[table]} ${ROW}${joins.map((j) => `\n  ${j}`).join('')}`;

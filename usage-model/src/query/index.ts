@@ -2,6 +2,7 @@ export * from './types.js';
 export * from './columns.js';
 export * from './fields.js';
 export * from './interval.js';
+export * from './range.js';
 export * from './compile-usage.js';
 export * from './variables.js';
 export * from './annotations.js';

@@ -3,14 +3,14 @@
  * held, its status on the last day, how often it was admitted and preempted, and how long it
  * waited for its first admission. Searchable by task name, sortable by any column.
  */
-import { DAY_MS } from '../layout.js';
 import type { ResourceKey } from '../resources.js';
-import { sqlDate, sqlNumber, sqlString } from '../sql/dialect.js';
-import { clusterPredicate, dayPartitionPredicate } from '../sql/partitions.js';
-import { PARTITION_COLUMNS, TASK_DAILY_DATE_COLUMN, column, resourceColumn } from './columns.js';
+import { sqlNumber, sqlString } from '../sql/dialect.js';
+import { rangePredicates } from './range.js';
+import { PARTITION_COLUMNS, column, resourceColumn } from './columns.js';
 import { checkScope, filterPredicate } from './compile-usage.js';
 import { dimensionField, measureField } from './fields.js';
-import { ROW } from './sources.js';
+import { NEURON, ROW } from './sources.js';
+import { neuronCores, neuronCoresTable } from '../sql/neuron.js';
 import { DIMENSIONS, QueryModelError, type CompiledField, type CompiledQuery, type Dimension, type DimensionFilter, type QueryScope } from './types.js';
 
 export type TaskListSort = 'hours' | 'preemptions' | 'queue_wait_seconds' | 'first_admitted_at' | 'task';
@@ -44,17 +44,21 @@ export function compileTaskListQuery(query: TaskListQuery, scope: QueryScope): C
     const name = TASK_DIMENSIONS[d] as string;
     return PARTITION_COLUMNS.includes(name) ? c(name) : `coalesce(${c(name)}, '')`;
   };
-  const date = c(TASK_DAILY_DATE_COLUMN);
-  const firstDay = Math.floor(scope.from / DAY_MS) * DAY_MS;
+  // A row's day is its partition's: the day predicate is the range, in whole UTC days. The
+  // partition strings are zero-padded, so they order as dates do (the date column itself,
+  // TASK_DAILY_DATE_COLUMN, shares its name with the `day` partition key until it is renamed).
+  const dayKey = `${c('year')} || ${c('month')} || ${c('day')}`;
   const where = [
-    dayPartitionPredicate(scope.from, scope.to, ROW),
-    clusterPredicate(scope.clusters, ROW),
-    `${date} >= ${sqlDate(firstDay)}`,
-    `${date} < ${sqlDate(Math.ceil(scope.to / DAY_MS) * DAY_MS)}`,
+    ...rangePredicates(scope, ROW, null),
     ...query.filters.map((f) => filterPredicate(dim(f.dimension), f)),
     ...(query.search ? [`strpos(lower(${c('task_name')}), lower(${sqlString(query.search)})) > 0`] : []),
   ];
-  const hours = resourceColumn('task_daily', query.resource, 'hours');
+  // NeuronCores count whole devices too, as everywhere else.
+  const neuron = query.resource === 'neuron_core';
+  const hours = neuron
+    ? neuronCores(c(resourceColumn('task_daily', 'neuron_core', 'hours')), c(resourceColumn('task_daily', 'neuron_device', 'hours')), NEURON)
+    : c(resourceColumn('task_daily', query.resource, 'hours'));
+  const join = neuron ? `\n  LEFT JOIN ${neuronCoresTable()} ${NEURON} ON ${NEURON}.instance_type = ${c('instance_type')}` : '';
   const order: Record<TaskListSort, string> = {
     hours: '"hours" DESC NULLS LAST',
     preemptions: '"preemptions" DESC NULLS LAST',
@@ -66,10 +70,10 @@ export function compileTaskListQuery(query: TaskListQuery, scope: QueryScope): C
   if (!(sort in order)) throw new QueryModelError(`unknown sort ${JSON.stringify(sort)}`);
   const sql = `SELECT coalesce(${c('task_name')}, '') AS "task", coalesce(${c('namespace')}, '') AS "namespace", coalesce(${c('team')}, '') AS "team",
        coalesce(${c('priority_class')}, '') AS "priority_class", coalesce(${c('instance_type')}, '') AS "instance_type",
-       max_by(${c('status')}, ${date}) AS "status", min(${c('created_at')}) AS "created_at", min(${c('first_admitted_at')}) AS "first_admitted_at",
+       max_by(${c('status')}, ${dayKey}) AS "status", min(${c('created_at')}) AS "created_at", min(${c('first_admitted_at')}) AS "first_admitted_at",
        max(${c('ended_at')}) AS "ended_at", max(${c('admissions')}) AS "admissions", max(${c('preemptions')}) AS "preemptions",
-       max(${c('queue_wait_seconds')}) AS "queue_wait_seconds", sum(${c(hours)}) AS "hours"
-  FROM ${scope.relations.task_daily} ${ROW}
+       max(${c('queue_wait_seconds')}) AS "queue_wait_seconds", sum(${hours}) AS "hours"
+  FROM ${scope.relations.task_daily} ${ROW}${join}
  WHERE ${where.join('\n   AND ')}
  GROUP BY ${c('task_uid')}, 1, 2, 3, 4, 5
  ORDER BY ${order[sort]}, "task", "namespace"
@@ -89,6 +93,6 @@ export function compileTaskListQuery(query: TaskListQuery, scope: QueryScope): C
     { name: 'queue_wait_seconds', type: 'number', unit: 's', displayName: 'Queue wait' },
     measureField('hours', query.resource),
   ];
-  const columns = [...PARTITION_COLUMNS, TASK_DAILY_DATE_COLUMN, 'task_uid', 'task_name', 'namespace', 'team', 'priority_class', 'instance_type', 'status', 'created_at', 'first_admitted_at', 'ended_at', 'admissions', 'preemptions', 'queue_wait_seconds', hours];
+  const columns = [...PARTITION_COLUMNS, 'task_uid', 'task_name', 'namespace', 'team', 'priority_class', 'instance_type', 'status', 'created_at', 'first_admitted_at', 'ended_at', 'admissions', 'preemptions', 'queue_wait_seconds', ...(neuron ? ['neuron_core_hours', 'neuron_device_hours'] : [resourceColumn('task_daily', query.resource, 'hours')])];
   return { sql, fields, scans: [{ table: 'task_daily', columns: [...new Set(columns)] }] };
 }

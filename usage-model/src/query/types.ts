@@ -43,6 +43,14 @@ export interface DimensionFilter {
   values: readonly string[];
   /** true: NOT IN (values). */
   exclude?: boolean;
+  /**
+   * For SQL that a Grafana SQL data source interpolates itself (portable dashboards on
+   * grafana-athena-datasource): the name of a dashboard variable. The filter becomes
+   * `IN (${name:sqlstring})` — Grafana's format that quotes each value and doubles its quotes,
+   * one literal per value — and `values` are not used. The usage data source never sets it: it
+   * resolves variables with interpolateFilters.
+   */
+  variable?: string;
 }
 
 /** What a panel asks for. Several measures in one query = one column each (pages batch panels). */
@@ -69,6 +77,12 @@ export interface QueryScope {
   clusters: readonly string[];
   /** For interval 'auto'. */
   maxDataPoints?: number;
+  /**
+   * Athena only: leave the range to grafana-athena-datasource's macros (`$__timeFrom()`,
+   * `$__rawTimeFrom(yyyyMMdd)`, ...) instead of literals, for SQL stored in portable dashboards
+   * and alert rules. `from`/`to` then only choose the 'auto' interval.
+   */
+  timeMacros?: boolean;
 }
 
 export type FieldType = 'time' | 'string' | 'number';

@@ -5,8 +5,7 @@
  * capacity (every node counts), teams from the quota view (teams with quota and no use too),
  * namespaces, tasks and priority classes from the task view (pods outside Kueue too).
  */
-import { sqlTimestamp } from '../sql/dialect.js';
-import { clusterPredicate, dayPartitionPredicate } from '../sql/partitions.js';
+import { rangePredicates } from './range.js';
 import { HOUR_COLUMN, PARTITION_COLUMNS, column } from './columns.js';
 import { checkScope, filterPredicate } from './compile-usage.js';
 import { dimensionField } from './fields.js';
@@ -45,10 +44,7 @@ export function compileVariableQuery(query: VariableQuery, scope: QueryScope): C
   const hour = `${ROW}.${column(source.table, HOUR_COLUMN)}`;
   const value = col(query.dimension);
   const where = [
-    dayPartitionPredicate(scope.from, scope.to, ROW),
-    clusterPredicate(scope.clusters, ROW),
-    `${hour} >= ${sqlTimestamp(scope.from)}`,
-    `${hour} < ${sqlTimestamp(scope.to)}`,
+    ...rangePredicates(scope, ROW, hour),
     // Pods outside Kueue have no team: an empty value is no choice to offer.
     `${value} <> ''`,
     ...filters.map((f) => filterPredicate(col(f.dimension), f)),
