@@ -89,7 +89,7 @@ function DataSources({ datasourceUid, usage }: { datasourceUid?: string; usage?:
         </tbody>
       </table>
       <Stack gap={1}>
-        <Button size="sm" variant="secondary" icon="heart-rate" onClick={runTest} disabled={test === 'running'}>
+        <Button size="sm" variant="secondary" onClick={runTest} disabled={test === 'running'}>
           Test the usage data source
         </Button>
         <LinkButton size="sm" variant="secondary" href={`/plugins/${PLUGIN_ID}`}>
