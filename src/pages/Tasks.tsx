@@ -62,6 +62,9 @@ export default function Tasks({ datasourceUid }: { datasourceUid?: string }) {
   );
 }
 
+/** Task names run long (job kind, name and a hash): give them room before the other columns. */
+const TASK_COLUMN_WIDTH = 260;
+
 /** Columns in reading order; the rest of the frame's fields keep their types, units and names. */
 const COLUMN_ORDER = ['task', 'team', 'namespace', 'status', 'preemptions', 'queue_wait_seconds', 'hours', 'admissions', 'priority_class', 'instance_type', 'created_at', 'first_admitted_at', 'ended_at'];
 
@@ -78,7 +81,13 @@ function TaskPanels({ frames, searching, datasourceUid }: { frames: Record<strin
   const ordered: DataFrame = {
     ...tasksFrame,
     fields: COLUMN_ORDER.map((name) => tasksFrame.fields.find((f) => f.name === name)).filter((f): f is DataFrame['fields'][number] => Boolean(f)).map((f) =>
-      f.type === FieldType.time ? { ...f, config: { ...f.config, unit: 'dateTimeAsIso' } } : f.type === FieldType.number && f.name === 'hours' ? { ...f, config: { ...f.config, decimals: 2 } } : f,
+      f.name === 'task'
+        ? { ...f, config: { ...f.config, custom: { ...f.config.custom, width: TASK_COLUMN_WIDTH } } }
+        : f.type === FieldType.time
+          ? { ...f, config: { ...f.config, unit: 'dateTimeAsIso' } }
+          : f.type === FieldType.number && f.name === 'hours'
+            ? { ...f, config: { ...f.config, decimals: 2 } }
+            : f,
     ),
   };
   const waits = rows.map((r) => r.queue_wait_seconds).filter((v): v is number => typeof v === 'number');
