@@ -5,7 +5,7 @@ import react from 'eslint-plugin-react';
 import reactHooks from 'eslint-plugin-react-hooks';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', 'coverage/**', '.demo/**', 'out/**', '.scratch/**', '.config/**', 'tests/browser/.build/**'] },
+  { ignores: ['**/node_modules/**', '**/dist/**', 'coverage/**', '.demo/**', 'out/**', '.scratch/**', '.config/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

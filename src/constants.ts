@@ -18,4 +18,16 @@ export const prefixRoute = (route: ROUTES): string => `${PLUGIN_BASE_URL}/${rout
 export interface AppSettings {
   /** The usage data source instance the pages read. */
   usageDatasourceUid?: string;
+  /**
+   * Team budgets and alert thresholds, in the shape of the alert settings file (usage-model
+   * budgets.ts, another branch). The Settings page shows them; it does not edit them yet.
+   */
+  alertSettings?: AppAlertSettings;
+}
+
+export interface AppAlertSettings {
+  currency?: string;
+  quota?: { overNominalFor?: string; atBorrowingLimitFor?: string; borrowingLimitRatio?: number; pendingWhileLentFor?: string; resources?: string[] };
+  budget?: { evaluateEvery?: string; forecastAfterDays?: number };
+  budgets?: Array<{ team: string; cluster?: string; monthlyGpuHours?: number; monthlyCost?: number }>;
 }

@@ -19,6 +19,7 @@ import { getDataSourceSrv, getTemplateSrv, type DataSourceSrv, type TemplateSrv 
 import {
   athenaRelations,
   compileAnnotationQuery,
+  compilePageQuery,
   compileUsageQuery,
   compileVariableQuery,
   healthCheckQueries,
@@ -26,6 +27,7 @@ import {
   interpolateClusters,
   interpolateFilters,
   interpolateValues,
+  pageScope,
   parquetRelations,
   sqlLiterals,
   type CompiledQuery,
@@ -92,6 +94,11 @@ export class UsageDataSource extends DataSourceApi<UsageDataQuery, UsageDataSour
 
   /** The statement a target runs, compiled (builder mode) or as the user wrote it (raw mode). */
   compileTarget(target: UsageDataQuery, scope: QueryScope, lookup: TemplateVariableLookup, request?: DataQueryRequest<UsageDataQuery>): PreparedTarget {
+    if (target.queryType === 'page' && target.page) {
+      // Pages pass values they picked themselves; the model escapes each one.
+      const format = target.page.kind === 'usage' ? target.page.query.format : 'table';
+      return { refId: target.refId, compiled: compilePageQuery(target.page, pageScope(target.page.range, scope)), format };
+    }
     if (target.queryType === 'annotations') {
       const teams = interpolateValues(target.annotation?.teams ?? [], lookup);
       return { refId: target.refId, compiled: compileAnnotationQuery({ teams: teams === 'all' ? [] : teams }, scope), format: 'table' };

@@ -1,5 +1,5 @@
 import type { DataQuery, DataSourceJsonData } from '@grafana/data';
-import type { AnnotationQuery as UsageAnnotationQuery, Dimension, QueryFormat, UsageQuery, VariableQuery } from '@hyperpod-usage/model';
+import type { AnnotationQuery as UsageAnnotationQuery, Dimension, PageQuery, QueryFormat, UsageQuery, VariableQuery } from '@hyperpod-usage/model';
 
 /** The SQL data sources the usage data source runs its statements through. */
 export const ATHENA_TYPE = 'grafana-athena-datasource';
@@ -24,7 +24,8 @@ export interface UsageDataSourceOptions extends DataSourceJsonData {
   maxAgeHours?: number;
 }
 
-export type UsageQueryType = 'usage' | 'annotations';
+/** 'page': one statement of an app page's batch (pages.ts), compiled over the page's range. */
+export type UsageQueryType = 'usage' | 'annotations' | 'page';
 
 export interface UsageDataQuery extends DataQuery {
   queryType?: UsageQueryType;
@@ -36,6 +37,8 @@ export interface UsageDataQuery extends DataQuery {
   rawFormat?: QueryFormat;
   /** Annotation queries: preemptions and evictions of these teams (template variables allowed). */
   annotation?: UsageAnnotationQuery;
+  /** App pages: the page statement this target runs. */
+  page?: PageQuery;
 }
 
 export type UsageVariableQuery = VariableQuery & { refId?: string };

@@ -17,6 +17,7 @@ import {
   SqlValueError,
   TEAM_PAGE_QUERIES,
   OVERVIEW_PAGE_QUERIES,
+  SETTINGS_PAGE_QUERIES,
   TASKS_PAGE_QUERIES,
   athenaRelations,
   compileAnnotationQuery,
@@ -323,7 +324,7 @@ describe('variables, annotations, tasks, health, pages', () => {
   });
 
   it('the page query sets compile and parse', () => {
-    for (const [name, queries] of [['overview', OVERVIEW_PAGE_QUERIES()], ['team', TEAM_PAGE_QUERIES("o'brien")], ['tasks', TASKS_PAGE_QUERIES([{ dimension: 'team', values: ['a'] }], 'pre')]] as const) {
+    for (const [name, queries] of [['overview', OVERVIEW_PAGE_QUERIES()], ['team', TEAM_PAGE_QUERIES("o'brien")], ['tasks', TASKS_PAGE_QUERIES([{ dimension: 'team', values: ['a'] }], 'pre')], ['settings', SETTINGS_PAGE_QUERIES()]] as const) {
       for (const q of compilePage(queries, scope)) assertParses(q.compiled.sql, `${name} ${q.id}`);
     }
   });

@@ -14,7 +14,7 @@ export default function App({ meta }: AppRootProps<AppSettings>) {
     <Routes>
       <Route path={`${ROUTES.Team}/*`} element={<Team datasourceUid={uid} />} />
       <Route path={ROUTES.Tasks} element={<Tasks datasourceUid={uid} />} />
-      <Route path={ROUTES.Settings} element={<Settings datasourceUid={uid} />} />
+      <Route path={ROUTES.Settings} element={<Settings datasourceUid={uid} settings={meta.jsonData} />} />
       <Route path="*" element={<Overview datasourceUid={uid} />} />
     </Routes>
   );

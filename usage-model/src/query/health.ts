@@ -107,3 +107,27 @@ export function healthCheckVerdict(
   }
   return { ok: true, message: `Usage data is current for ${wanted.join(', ')}.` };
 }
+
+/**
+ * The newest hour with capacity per cluster inside the scope's range: the pages' "data up to"
+ * (the health check's freshness looks back from now instead, which says nothing about an old range).
+ */
+export function compileRangeFreshnessQuery(scope: QueryScope): CompiledQuery {
+  const hour = `c.${column('capacity_hourly', HOUR_COLUMN)}`;
+  const sql = `SELECT c.cluster AS "cluster", max(${hour}) AS "last_hour"
+  FROM ${scope.relations.capacity_hourly} c
+ WHERE ${dayPartitionPredicate(scope.from, scope.to, 'c')}
+   AND ${clusterPredicate(scope.clusters, 'c')}
+   AND ${hour} >= ${sqlTimestamp(scope.from)}
+   AND ${hour} < ${sqlTimestamp(scope.to)}
+ GROUP BY 1
+ ORDER BY 1`;
+  return {
+    sql,
+    fields: [
+      { name: 'cluster', type: 'string', displayName: 'Cluster' },
+      { name: 'last_hour', type: 'time', displayName: 'Data up to' },
+    ],
+    scans: [{ table: 'capacity_hourly', columns: ['year', 'month', 'day', 'cluster', HOUR_COLUMN] }],
+  };
+}

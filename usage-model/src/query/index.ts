@@ -11,3 +11,4 @@ export * from './health.js';
 export * from './interpolate.js';
 export * from './task-list.js';
 export * from './pages.js';
+export * from './prices.js';

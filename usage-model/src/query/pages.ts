@@ -11,7 +11,10 @@ import type { ResourceKey } from '../resources.js';
 import { DAY_MS } from '../layout.js';
 import { compileAnnotationQuery, type AnnotationQuery } from './annotations.js';
 import { compileUsageQuery } from './compile-usage.js';
+import { compileRangeFreshnessQuery } from './health.js';
+import { compilePriceTableQuery } from './prices.js';
 import { compileTaskListQuery, type TaskListQuery } from './task-list.js';
+import { compileVariableQuery, type VariableQuery } from './variables.js';
 import type { CompiledQuery, QueryScope, UsageQuery } from './types.js';
 
 /** Which range a statement covers: the page's, or the month to date at the page's end. */
@@ -28,7 +31,12 @@ interface PageQueryBase {
 export type PageQuery =
   | (PageQueryBase & { kind: 'usage'; query: UsageQuery })
   | (PageQueryBase & { kind: 'annotations'; query: AnnotationQuery })
-  | (PageQueryBase & { kind: 'tasks'; query: TaskListQuery });
+  | (PageQueryBase & { kind: 'tasks'; query: TaskListQuery })
+  | (PageQueryBase & { kind: 'variable'; query: VariableQuery })
+  /** Newest hour per cluster inside the range. */
+  | (PageQueryBase & { kind: 'freshness' })
+  /** The price table the aggregation used. */
+  | (PageQueryBase & { kind: 'prices' });
 
 export interface CompiledPageQuery {
   id: string;
@@ -65,6 +73,7 @@ export function OVERVIEW_PAGE_QUERIES(resource: ResourceKey = 'gpu'): PageQuery[
       panels: ['cost month to date'],
       query: { measures: ['cost', 'hours'], resource, groupBy: ['team'], filters: [], interval: 'auto', format: 'table' },
     },
+    { id: 'freshness', kind: 'freshness', range: 'page', panels: ['data freshness'] },
   ];
 }
 
@@ -119,6 +128,14 @@ export function wholeDays(scope: QueryScope): QueryScope {
   return { ...scope, from: Math.floor(scope.from / DAY_MS) * DAY_MS, to: Math.ceil(scope.to / DAY_MS) * DAY_MS };
 }
 
+/** The Settings page: the clusters in the tables and the price table. */
+export function SETTINGS_PAGE_QUERIES(): PageQuery[] {
+  return [
+    { id: 'clusters', kind: 'variable', range: 'page', panels: ['clusters'], query: { dimension: 'cluster' } },
+    { id: 'prices', kind: 'prices', range: 'page', panels: ['price table'] },
+  ];
+}
+
 /** Start of the UTC month of the instant. */
 export function monthStart(epochMs: number): number {
   const d = new Date(epochMs);
@@ -135,8 +152,25 @@ export function pageScope(range: PageRange, scope: QueryScope): QueryScope {
 export function compilePage(queries: readonly PageQuery[], scope: QueryScope): CompiledPageQuery[] {
   return queries.map((q) => {
     const s = pageScope(q.range, scope);
-    const compiled =
-      q.kind === 'usage' ? compileUsageQuery(q.query, s) : q.kind === 'annotations' ? compileAnnotationQuery(q.query, s) : compileTaskListQuery(q.query, s);
+    const compiled = compilePageQuery(q, s);
     return { id: q.id, panels: q.panels, kind: q.kind, compiled };
   });
+}
+
+/** One page statement over the scope it runs in (already narrowed by {@link pageScope}). */
+export function compilePageQuery(q: PageQuery, scope: QueryScope): CompiledQuery {
+  switch (q.kind) {
+    case 'usage':
+      return compileUsageQuery(q.query, scope);
+    case 'annotations':
+      return compileAnnotationQuery(q.query, scope);
+    case 'tasks':
+      return compileTaskListQuery(q.query, scope);
+    case 'variable':
+      return compileVariableQuery(q.query, scope);
+    case 'freshness':
+      return compileRangeFreshnessQuery(scope);
+    case 'prices':
+      return compilePriceTableQuery(scope);
+  }
 }
