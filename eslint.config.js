@@ -19,7 +19,7 @@ export default tseslint.config(
   },
   {
     // The Grafana plugin runs in the browser, with React.
-    files: ['src/**/*.{ts,tsx}', 'tests/browser/**/*.{ts,tsx}'],
+    files: ['src/**/*.{ts,tsx}', 'tests/browser/**/*.{ts,tsx}', 'jest-setup.js'],
     plugins: { react, 'react-hooks': reactHooks },
     languageOptions: { globals: { ...globals.browser, ...globals.jest } },
     settings: { react: { version: '18' } },

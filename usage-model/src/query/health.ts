@@ -117,7 +117,7 @@ export function compileRangeFreshnessQuery(scope: QueryScope): CompiledQuery {
   const sql = `SELECT c.cluster AS "cluster", max(${hour}) AS "last_hour"
   FROM ${scope.relations.capacity_hourly} c
  WHERE ${dayPartitionPredicate(scope.from, scope.to, 'c')}
-   AND ${clusterPredicate(scope.clusters, 'c')}
+   AND ${scopeClusterPredicate(scope, 'c')}
    AND ${hour} >= ${sqlTimestamp(scope.from)}
    AND ${hour} < ${sqlTimestamp(scope.to)}
  GROUP BY 1
