@@ -34,6 +34,8 @@ export interface IntervalOptions {
   range: Range;
   /** Clusters to include; empty for all. */
   clusters: readonly string[];
+  /** CTEs already built as tables of the same name for this range and clusters (staging.ts). */
+  staged?: ReadonlySet<string>;
 }
 
 export type Cte = readonly [name: string, sql: string];

@@ -9,7 +9,8 @@ import { FAR_FUTURE, FAR_PAST, hoursBetween, sqlTimestamp } from './dialect.js';
 import { neuronCores, neuronCoresTable } from './neuron.js';
 import { clusterPredicate, dayPartitionPredicate, rawReadWindow } from './partitions.js';
 import { heldCtes, inRollupUnits } from './held.js';
-import { withClause, type Cte, type IntervalOptions } from './intervals.js';
+import { type Cte, type IntervalOptions } from './intervals.js';
+import { withStaged } from './staging.js';
 
 const STEMS = RESOURCES.map((r) => rollupStem(r.key));
 /** A lending limit of -1 stands for "unlimited", so last-value filling can use NULL for "not set here". */
@@ -266,11 +267,11 @@ export function teamHourlySql(options: IntervalOptions): string {
     ['instance_type', 'max(instance_type)'],
     ...(measures as Array<[string, string]>),
   ]);
-  return `${withClause([...rollupCtes(options), ...quotaSweepCtes(options, { lent: true })])}
+  return withStaged([...rollupCtes(options), ...quotaSweepCtes(options, { lent: true })], `
 SELECT ${columnsOf('team_hourly').map((c) => `${select.get(c) ?? 'NULL'} AS ${c}`).join(',\n       ')}
   FROM quota_segments
  GROUP BY cluster, hour, cluster_queue, flavor
- ORDER BY hour, cluster_queue, flavor`;
+ ORDER BY hour, cluster_queue, flavor`, options.staged);
 }
 
 const TASK_KEYS = ['task_uid', 'task_name', 'kind', 'namespace', 'team', 'cluster_queue', 'priority_class', 'instance_type', 'job_kind', 'job_name'];
@@ -282,11 +283,11 @@ export function taskHourlySql(options: IntervalOptions): string {
     ...TASK_KEYS.map((k) => [k, k] as [string, string]),
     ...STEMS.map((s) => [`${s}_hours`, sum(`${s} * hours`)] as [string, string]),
   ]);
-  return `${withClause(rollupCtes(options))}
+  return withStaged(rollupCtes(options), `
 SELECT ${columnsOf('task_hourly').map((c) => `${select.get(c) ?? 'NULL'} AS ${c}`).join(',\n       ')}
   FROM held_hourly
  GROUP BY cluster, hour, ${TASK_KEYS.join(', ')}
- ORDER BY hour, task_name, task_uid`;
+ ORDER BY hour, task_name, task_uid`, options.staged);
 }
 
 /**
@@ -354,11 +355,11 @@ export function capacityHourlySql(options: IntervalOptions): string {
       [`${s}_idle_hours`, `round(greatest(coalesce(c.${s}_capacity, 0) - coalesce(u.${s}_used, 0), 0), 9)`],
     ] as Array<[string, string]>),
   ]);
-  return `${withClause(ctes)}
+  return withStaged(ctes, `
 SELECT ${columnsOf('capacity_hourly').map((c) => `${select.get(c) ?? 'NULL'} AS ${c}`).join(',\n       ')}
   FROM capacity c
   FULL OUTER JOIN used u ON u.cluster = c.cluster AND u.instance_type = c.instance_type AND u.hour = c.hour
- ORDER BY 1, 2`;
+ ORDER BY 1, 2`, options.staged);
 }
 
 /**
@@ -388,7 +389,7 @@ SELECT CAST(date_trunc('day', h.hour) AS DATE), h.namespace, h.team, h.instance_
  WHERE h.kind = 'pod'`,
     ],
   ];
-  return `${withClause(ctes)}
+  return withStaged(ctes, `
 SELECT report_date, namespace, team, instance_type,
        ${sum('neuron_total')} AS total_neuron_core_utilization_hours, ${sum('neuron_own')} AS allocated_neuron_core_utilization_hours,
        ${sum('neuron_borrowed')} AS borrowed_neuron_core_utilization_hours,
@@ -399,7 +400,7 @@ SELECT report_date, namespace, team, instance_type,
   FROM summary_parts
  GROUP BY report_date, namespace, team, instance_type
 HAVING ${sum('gpu_total + cpu_total + neuron_total')} > 0
- ORDER BY report_date, namespace, team, instance_type`;
+ ORDER BY report_date, namespace, team, instance_type`, options.staged);
 }
 
 /** How an interval's end reads in AWS's detailed report. */
@@ -427,7 +428,7 @@ export function detailedReportSql(options: IntervalOptions): string {
     ],
   ];
   const hours = hoursBetween('h.period_start', 'h.period_end');
-  return `${withClause(ctes)}
+  return withStaged(ctes, `
 SELECT CAST(h.day_start AS DATE) AS report_date, h.period_start, h.period_end, h.namespace, h.team, h.task_name,
        h.instance_type AS instance, 1 AS instance_count,
        CASE WHEN h.runs_on OR h.end_at IS NULL OR h.end_at > h.period_end THEN 'Running' ELSE ${REPORT_STATUS} END AS status,
@@ -437,7 +438,7 @@ SELECT CAST(h.day_start AS DATE) AS report_date, h.period_start, h.period_end, h
        h.cpu * ${hours} AS utilized_vcpu_hours, CAST(h.cpu AS DOUBLE) AS utilized_vcpu_count,
        h.priority_class
   FROM held_daily h LEFT JOIN neuron_cores nc ON nc.instance_type = h.instance_type
- ORDER BY report_date, period_start, namespace, team, task_name`;
+ ORDER BY report_date, period_start, namespace, team, task_name`, options.staged);
 }
 
 /**
@@ -512,14 +513,22 @@ export function taskDailySql(options: IntervalOptions): string {
     ['queue_wait_seconds', `CAST(date_diff('millisecond', coalesce(l.created_at, s.created_at), l.first_admitted_at) AS DOUBLE) / 1000.0`],
     ...STEMS.map((st) => [`${st}_hours`, `coalesce(h.${st}_hours, 0)`] as [string, string]),
   ]);
-  return `${withClause(ctes)}
+  return withStaged(ctes, `
 SELECT ${columnsOf('task_daily').map((c) => `${select.get(c) ?? 'NULL'} AS ${c}`).join(',\n       ')}
   FROM task_status s
   LEFT JOIN task_lives l ON l.cluster = s.cluster AND l.task_uid = s.task_uid
   LEFT JOIN task_hours h ON h.cluster = s.cluster AND h.task_uid = s.task_uid
  WHERE s.latest = 1 AND (s.seen_today OR coalesce(${STEMS.map((st) => `h.${st}_hours`).join(' + ')}, 0) > 0
 )
- ORDER BY task_name, task_uid`;
+ ORDER BY task_name, task_uid`, options.staged);
+}
+
+/**
+ * The CTEs of a range that several rollups read, for building them once (staging.ts): the held
+ * intervals and the quota segments with lending.
+ */
+export function sharedRangeCtes(options: IntervalOptions): Cte[] {
+  return [...rollupCtes(options), ...quotaSweepCtes(options, { lent: true })];
 }
 
 /** The SELECT that computes a rollup table for a range. */
