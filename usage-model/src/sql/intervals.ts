@@ -99,15 +99,17 @@ export function workloadIntervalCtes(options: IntervalOptions): Cte[] {
       'wl_stated_ends',
       `SELECT cluster, uid, quota_transition_at AS end_at, true AS stated,
        CASE WHEN max(preemption_reason) <> '' THEN 'preempted' ELSE 'evicted' END AS reason,
-       max(past_admitted_seconds) AS past_after, max(requeue_count) AS requeues_after
+       coalesce(max(past_admitted_seconds), 0) AS past_after, coalesce(max(requeue_count), 0) AS requeues_after
   FROM wl_rows
  WHERE admitted = false AND finished = false AND deleted_at IS NULL AND record_kind <> 'delete' AND quota_transition_at IS NOT NULL
  GROUP BY cluster, uid, quota_transition_at
 UNION ALL
-SELECT cluster, uid, finished_at, true, CASE WHEN finished_reason = 'Failed' THEN 'failed' ELSE 'finished' END, NULL, NULL
+SELECT cluster, uid, finished_at, true, CASE WHEN finished_reason = 'Failed' THEN 'failed' ELSE 'finished' END,
+       coalesce(past_admitted_seconds, 0), coalesce(requeue_count, 0)
   FROM wl_rows WHERE finished_at IS NOT NULL
 UNION ALL
-SELECT cluster, uid, deleted_at, true, 'deleted', NULL, NULL FROM wl_rows WHERE deleted_at IS NOT NULL
+SELECT cluster, uid, deleted_at, true, 'deleted', coalesce(past_admitted_seconds, 0), coalesce(requeue_count, 0)
+  FROM wl_rows WHERE deleted_at IS NOT NULL
 UNION ALL
 SELECT cluster, uid, observed_at, false, 'deleted', NULL, NULL FROM wl_rows WHERE record_kind = 'delete' AND deleted_at IS NULL`,
     ],
@@ -140,16 +142,19 @@ SELECT cluster, uid, observed_at, false, 'deleted', NULL, NULL FROM wl_rows WHER
  GROUP BY c.cluster, c.uid, c.start_at`,
     ],
     [
-      // A stated release that Kueue counts as more than one admission after this one (more
-      // admitted time missing than rounding explains, or more than one requeue): the collector
-      // was blind while the workload was evicted and admitted again, and the release ends the
-      // last of those admissions, not this one. Its time then only bounds this interval, which
-      // ends when the admitted seconds Kueue counted are used up.
+      // A stated end whose record shows admissions ending after this one began that this one
+      // cannot account for: Kueue counted admitted time that does not fill the span up to the
+      // end (beyond a second of rounding), or more requeues than the end itself explains (one
+      // for a release, none for a finish or deletion). The collector was blind while the
+      // workload was evicted and admitted again, and the end belongs to a later admission. Its
+      // time then only bounds this interval, which ends when the admitted seconds Kueue counted
+      // are used up.
       'wl_merged',
       `SELECT c.cluster, c.uid, c.start_at, c.flavor,
-       CASE WHEN e.stated_end IS NOT NULL AND e.stated_past_after IS NOT NULL AND c.past_seconds IS NOT NULL
-                 AND (${millisBetween('c.start_at', 'e.stated_end')} > (e.stated_past_after - c.past_seconds + 1) * 1000
-                      OR coalesce(e.stated_requeues_after - c.requeues, 1) > 1)
+       CASE WHEN e.stated_end IS NOT NULL AND e.stated_past_after IS NOT NULL
+                 AND ((e.stated_past_after > c.past_seconds
+                       AND ${millisBetween('c.start_at', 'e.stated_end')} > (e.stated_past_after - c.past_seconds + 1) * 1000)
+                      OR e.stated_requeues_after - c.requeues > CASE WHEN e.stated_reason IN ('preempted', 'evicted') THEN 1 ELSE 0 END)
             THEN least(c.start_at + CAST(greatest(e.stated_past_after - c.past_seconds, 0) AS BIGINT) * INTERVAL '1' SECOND, e.stated_end)
        END AS merged_end
   FROM wl_cycles c
