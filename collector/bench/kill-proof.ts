@@ -227,7 +227,8 @@ async function main(): Promise<number> {
   await Promise.all(syncs);
   try {
     const end = scenario.end;
-    const recorded = await recordedIntervals(ctx.dataDir, scenario.start, end);
+    // An admission at the very end of the data holds nothing yet, on either side.
+    const recorded = (await recordedIntervals(ctx.dataDir, scenario.start, end)).filter((i) => i.end > i.start);
     const truth = trueIntervals(ctx, end).filter((t) => t.end > t.start);
     const inWindow = (t: number) => windows.find((w) => t >= w.from && t <= w.to);
     const problems: string[] = [];
