@@ -25,7 +25,7 @@
  *
  * Figures are printed, nothing is asserted. Progress goes to stderr, the report to stdout.
  */
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readSync, rmSync, statSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -581,21 +581,49 @@ interface DayRun {
 /** How a day is aggregated: every rollup from the raw records (before), or from staged tables (after). */
 type Mode = 'unstaged' | 'staged';
 
-/**
- * A day's rollup rows, all tables, as sorted JSON lines: to show both modes give the same rows.
- * With `coarse`, numbers rounded to 6 decimals: the sums of a query differ in their last digits
- * from one run to the next (floating-point sums in the order rows arrive), staged or not.
- */
-async function dayRollupRows(engine: DuckDbEngine, dataDir: string, tables: readonly RollupTableName[], day: number, coarse = false): Promise<string[]> {
-  const round = (_key: string, v: unknown): unknown => (coarse && typeof v === 'number' ? Math.round(v * 1e6) / 1e6 : v);
-  const lines: string[] = [];
+/** Copies a day's rollup files aside (the rows before), to compare with the next run's in DuckDB. */
+function keepDayRollups(dataDir: string, aside: string, tables: readonly RollupTableName[], day: number): void {
+  rmSync(aside, { recursive: true, force: true });
   for (const t of tables) {
     const files = parquetFiles(rollupPartitionDir(dataDir, t, day));
-    if (!files.length) continue;
-    const { rows } = await engine.query(`SELECT * FROM read_parquet(${listSql(files)})`);
-    for (const r of rows) lines.push(`${t} ${JSON.stringify(r, round)}`);
+    if (files.length) {
+      mkdirSync(join(aside, t), { recursive: true });
+      files.forEach((f, i) => copyFileSync(f, join(aside, t, `${i}.parquet`)));
+    }
   }
-  return lines.sort();
+}
+
+/**
+ * Rows that differ between the kept rollups and the day's current ones, counted in DuckDB (the
+ * rows do not fit in the bench's heap at scale): exactly, and with numbers rounded to 6
+ * decimals, because floating-point sums differ in their last digits from one run of the same
+ * query to the next (rows arrive in another order), staged or not.
+ */
+async function differingRows(engine: DuckDbEngine, dataDir: string, aside: string, tables: readonly RollupTableName[], day: number): Promise<{ exact: number; coarse: number }> {
+  let exact = 0;
+  let coarse = 0;
+  for (const t of tables) {
+    const now = parquetFiles(rollupPartitionDir(dataDir, t, day));
+    const was = parquetFiles(join(aside, t));
+    if (!now.length || !was.length) {
+      exact += now.length + was.length;
+      coarse += now.length + was.length;
+      continue;
+    }
+    const columns = await engine.query(`DESCRIBE SELECT * FROM read_parquet(${listSql(now)})`);
+    const select = columns.rows
+      .map((c) => (String(c.column_type) === 'DOUBLE' ? `round("${String(c.column_name)}", 6)` : `"${String(c.column_name)}"`))
+      .join(', ');
+    const count = async (pick: string): Promise<number> => {
+      const a = `SELECT ${pick} FROM read_parquet(${listSql(was)})`;
+      const b = `SELECT ${pick} FROM read_parquet(${listSql(now)})`;
+      const r = await engine.query(`SELECT (SELECT count(*) FROM (${a} EXCEPT ALL ${b})) + (SELECT count(*) FROM (${b} EXCEPT ALL ${a})) AS n`);
+      return Number(r.rows[0]?.n ?? 0);
+    };
+    exact += await count('*');
+    coarse += await count(select);
+  }
+  return { exact, coarse };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -858,8 +886,6 @@ async function main(): Promise<void> {
     const noiseDays: string[] = [];
     await phases.run(`aggregate ${options.days} days${modes.length > 1 ? ', before and after' : ''}`, async () => {
       for (const day of days) {
-       let before: string[] | null = null;
-       let beforeCoarse: string[] = [];
        for (const mode of modes) {
         const writer = new TimingWriter(new LocalRollupWriter(engine as DuckDbEngine, tiledDir));
         const t0 = performance.now();
@@ -887,23 +913,12 @@ async function main(): Promise<void> {
             ')',
         );
         if (modes.length > 1) {
-          const rowsNow = await dayRollupRows(engine as DuckDbEngine, tiledDir, dailyTables, day);
-          const coarseNow = await dayRollupRows(engine as DuckDbEngine, tiledDir, dailyTables, day, true);
-          const same = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((r, i) => r === b[i]);
-          if (before === null) {
-            before = rowsNow;
-            beforeCoarse = coarseNow;
-          } else if (same(rowsNow, before)) {
-            // identical to the last bit
-          } else if (same(coarseNow, beforeCoarse)) {
-            noiseDays.push(isoDay(day));
-          } else {
-            const was = new Set(before);
-            const now = new Set(rowsNow);
-            const gone = before.filter((r) => !now.has(r));
-            const added = rowsNow.filter((r) => !was.has(r));
-            differingDays.push(`${isoDay(day)} (${gone.length} rows only before, ${added.length} only after)`);
-            for (const r of [...gone.slice(0, 3).map((r) => `before: ${r}`), ...added.slice(0, 3).map((r) => `after:  ${r}`)]) progress(`    ${r.slice(0, 400)}`);
+          const aside = join(root, 'rollups-before');
+          if (mode === 'unstaged') keepDayRollups(tiledDir, aside, dailyTables, day);
+          else {
+            const d = await differingRows(engine as DuckDbEngine, tiledDir, aside, dailyTables, day);
+            if (d.coarse > 0) differingDays.push(`${isoDay(day)} (${d.coarse} rows)`);
+            else if (d.exact > 0) noiseDays.push(isoDay(day));
           }
         }
        }
