@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseTemplate } from './parse.js';
+import { checkGlueTables } from './validation/glue-tables.js';
 import { checkParameters } from './validation/parameters.js';
 import { isPlainObject, Problems } from './validation/problems.js';
 import { checkReferences } from './validation/references.js';
@@ -30,6 +31,7 @@ export function validateTemplate(template: object): string[] {
   checkParameters(template, problems);
   checkResources(template, index, specs, problems);
   checkReferences(template, index, specs, problems);
+  checkGlueTables(template, problems);
   return problems.list;
 }
 

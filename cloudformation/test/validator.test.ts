@@ -42,6 +42,37 @@ describe('validator catches', () => {
     assertOneProblem(problems, /StorageDescriptor\.Columns\.0: unknown property Typ of AWS::Glue::Table\.Column \(did you mean Type\?\)/);
   });
 
+  it('a Glue table column named like a partition key, which Athena rejects', () => {
+    const columns = ['Resources', 'PodTable', 'Properties', 'TableInput', 'StorageDescriptor', 'Columns'];
+    const problems = problemsAfter((t) => (getAt(t, columns) as unknown[]).unshift({ Name: 'day', Type: 'date' }));
+    assertOneProblem(problems, /^Resources\.PodTable\.Properties\.TableInput\.StorageDescriptor\.Columns: column day has the name of a partition key/);
+  });
+
+  it('a Glue table column declared twice', () => {
+    const columns = ['Resources', 'PodTable', 'Properties', 'TableInput', 'StorageDescriptor', 'Columns'];
+    const problems = problemsAfter((t) => {
+      const list = getAt(t, columns) as unknown[];
+      list.push(list[0]);
+    });
+    assertOneProblem(problems, /Columns: column \w+ is declared more than once$/);
+  });
+
+  it('a projected partition key without a projection type, or missing from the location template', () => {
+    const parameters = ['Resources', 'PodTable', 'Properties', 'TableInput', 'Parameters'];
+    assertOneProblem(
+      problemsAfter((t) => deleteAt(t, [...parameters, 'projection.hour.type'])),
+      /Parameters: partition key hour has no projection\.hour\.type/,
+    );
+    assertOneProblem(
+      problemsAfter((t) =>
+        setAt(t, [...parameters, 'storage.location.template'], {
+          'Fn::Sub': 's3://${DataBucket}/raw/pod/year=${!year}/month=${!month}/day=${!day}/cluster=${!cluster}/',
+        }),
+      ),
+      /storage\.location\.template: does not name partition key hour$/,
+    );
+  });
+
   it('a missing required property', () => {
     const problems = problemsAfter((t) => deleteAt(t, ['Resources', 'CollectorPodIdentityAssociation', 'Properties', 'ServiceAccount']));
     assertOneProblem(

@@ -13,7 +13,10 @@
  * 3. Aggregate: `aggregate()` with the `LocalRollupWriter`, day by day (all daily rollups and
  *    the price table), timed per day and per rollup table, on DuckDB opened as `hpu aggregate`
  *    opens it (its default memory limit unless --memory-limit; each day's raw partitions read
- *    through `rawRelationsFor`, or through views over every raw file with --glob-views).
+ *    through `rawRelationsFor`, or through views over every raw file with --glob-views). Each
+ *    day is aggregated twice unless --skip-before: before (every rollup query builds the
+ *    intervals and quota segments from the raw records itself) and after (the day's staged
+ *    tables are built once and the rollups read them), timed side by side, their rows compared.
  * 4. Measure: rollup bytes per day; a 30-day team dashboard query, run on DuckDB and priced as
  *    Athena would scan it with partition projection (the referenced column chunks of the 30
  *    partitions); next to it, what AWS's upstream aggregation queries would scan over the same
@@ -22,7 +25,7 @@
  *
  * Figures are printed, nothing is asserted. Progress goes to stderr, the report to stdout.
  */
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readSync, rmSync, statSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -72,6 +75,9 @@ const USAGE = `Usage: npm run bench:aggregate -- [options]
                        does since it scopes its reads; to compare both)
   --memory-limit SIZE  DuckDB memory_limit for the aggregation, e.g. 12GB (default: the engine's,
                        DUCKDB_MEMORY_LIMIT or half of the memory)
+  --skip-before        aggregate each day only as \`hpu aggregate\` does now (staged tables); by
+                       default each day is also aggregated before it, the way it was before
+                       staging (every rollup from the raw records), timed, and its rows compared
   --profile            also profile each rollup query of a middle day (DuckDB operator timings)
   --help`;
 
@@ -103,6 +109,7 @@ interface Options {
   reuseTiled: boolean;
   memoryLimit: string | null;
   globViews: boolean;
+  skipBefore: boolean;
 }
 
 function parseOptions(argv: string[]): Options | null {
@@ -124,6 +131,7 @@ function parseOptions(argv: string[]): Options | null {
         'reuse-tiled': { type: 'boolean', default: false },
         'memory-limit': { type: 'string' },
         'glob-views': { type: 'boolean', default: false },
+        'skip-before': { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
     }));
@@ -165,6 +173,7 @@ function parseOptions(argv: string[]): Options | null {
     reuseTiled: values['reuse-tiled'],
     memoryLimit: memoryLimit ?? null,
     globViews: values['glob-views'],
+    skipBefore: values['skip-before'],
   };
 }
 
@@ -546,7 +555,7 @@ async function checkTiledSchema(instance: DuckDBInstance, base: BaseRecording, t
 
 class TimingWriter implements RollupWriter {
   readonly engine: DuckDbEngine;
-  readonly ms = new Map<RollupTableName, number>();
+  readonly ms = new Map<RollupTableName | 'staging', number>();
   constructor(private readonly inner: LocalRollupWriter) {
     this.engine = inner.engine;
   }
@@ -556,13 +565,65 @@ class TimingWriter implements RollupWriter {
     await this.inner.replace(partition, select);
     this.ms.set(partition.table, (this.ms.get(partition.table) ?? 0) + performance.now() - t0);
   }
+
+  addStaging(ms: number): void {
+    this.ms.set('staging', (this.ms.get('staging') ?? 0) + ms);
+  }
 }
 
 interface DayRun {
   day: number;
   seconds: number;
   peakRss: number;
-  perTable: Map<RollupTableName, number>;
+  perTable: Map<RollupTableName | 'staging', number>;
+}
+
+/** How a day is aggregated: every rollup from the raw records (before), or from staged tables (after). */
+type Mode = 'unstaged' | 'staged';
+
+/** Copies a day's rollup files aside (the rows before), to compare with the next run's in DuckDB. */
+function keepDayRollups(dataDir: string, aside: string, tables: readonly RollupTableName[], day: number): void {
+  rmSync(aside, { recursive: true, force: true });
+  for (const t of tables) {
+    const files = parquetFiles(rollupPartitionDir(dataDir, t, day));
+    if (files.length) {
+      mkdirSync(join(aside, t), { recursive: true });
+      files.forEach((f, i) => copyFileSync(f, join(aside, t, `${i}.parquet`)));
+    }
+  }
+}
+
+/**
+ * Rows that differ between the kept rollups and the day's current ones, counted in DuckDB (the
+ * rows do not fit in the bench's heap at scale): exactly, and with numbers rounded to 6
+ * decimals, because floating-point sums differ in their last digits from one run of the same
+ * query to the next (rows arrive in another order), staged or not.
+ */
+async function differingRows(engine: DuckDbEngine, dataDir: string, aside: string, tables: readonly RollupTableName[], day: number): Promise<{ exact: number; coarse: number }> {
+  let exact = 0;
+  let coarse = 0;
+  for (const t of tables) {
+    const now = parquetFiles(rollupPartitionDir(dataDir, t, day));
+    const was = parquetFiles(join(aside, t));
+    if (!now.length || !was.length) {
+      exact += now.length + was.length;
+      coarse += now.length + was.length;
+      continue;
+    }
+    const columns = await engine.query(`DESCRIBE SELECT * FROM read_parquet(${listSql(now)})`);
+    const select = columns.rows
+      .map((c) => (String(c.column_type) === 'DOUBLE' ? `round("${String(c.column_name)}", 6)` : `"${String(c.column_name)}"`))
+      .join(', ');
+    const count = async (pick: string): Promise<number> => {
+      const a = `SELECT ${pick} FROM read_parquet(${listSql(was)})`;
+      const b = `SELECT ${pick} FROM read_parquet(${listSql(now)})`;
+      const r = await engine.query(`SELECT (SELECT count(*) FROM (${a} EXCEPT ALL ${b})) + (SELECT count(*) FROM (${b} EXCEPT ALL ${a})) AS n`);
+      return Number(r.rows[0]?.n ?? 0);
+    };
+    exact += await count('*');
+    coarse += await count(select);
+  }
+  return { exact, coarse };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -818,13 +879,22 @@ async function main(): Promise<void> {
     const duckdbSettings = await engine.settings();
     const relations = localRelations();
     const prices = effectivePrices('us-east-1', DEFAULT_PRICES);
-    const dayRuns: DayRun[] = [];
-    await phases.run(`aggregate ${options.days} days`, async () => {
+    const dailyTables = (Object.keys(ROLLUP_TABLES) as RollupTableName[]).filter((t) => t !== 'prices');
+    const modes: Mode[] = options.skipBefore ? ['staged'] : ['unstaged', 'staged'];
+    const runsByMode = new Map<Mode, DayRun[]>(modes.map((m) => [m, []]));
+    const differingDays: string[] = [];
+    const noiseDays: string[] = [];
+    await phases.run(`aggregate ${options.days} days${modes.length > 1 ? ', before and after' : ''}`, async () => {
       for (const day of days) {
+       for (const mode of modes) {
         const writer = new TimingWriter(new LocalRollupWriter(engine as DuckDbEngine, tiledDir));
         const t0 = performance.now();
         const { peakRss } = await withPeakRss(() =>
           aggregate({
+            stage: mode === 'staged',
+            onTimed: (step, ms) => {
+              if (step === 'staging') writer.addStaging(ms);
+            },
             writer,
             relations,
             ...(options.globViews ? {} : { rawRelationsFor: (start: number, end: number) => (engine as DuckDbEngine).rawRelationsFor(start, end) }),
@@ -836,14 +906,25 @@ async function main(): Promise<void> {
           }),
         );
         const seconds = (performance.now() - t0) / 1000;
-        dayRuns.push({ day, seconds, peakRss, perTable: writer.ms });
+        runsByMode.get(mode)?.push({ day, seconds, peakRss, perTable: writer.ms });
         progress(
-          `  ${isoDay(day)}: ${seconds.toFixed(1)} s, peak RSS ${fmtBytes(peakRss)} (` +
+          `  ${isoDay(day)} ${mode}: ${seconds.toFixed(1)} s, peak RSS ${fmtBytes(peakRss)} (` +
             [...writer.ms].map(([t, ms]) => `${t} ${(ms / 1000).toFixed(1)}`).join(', ') +
             ')',
         );
+        if (modes.length > 1) {
+          const aside = join(root, 'rollups-before');
+          if (mode === 'unstaged') keepDayRollups(tiledDir, aside, dailyTables, day);
+          else {
+            const d = await differingRows(engine as DuckDbEngine, tiledDir, aside, dailyTables, day);
+            if (d.coarse > 0) differingDays.push(`${isoDay(day)} (${d.coarse} rows)`);
+            else if (d.exact > 0) noiseDays.push(isoDay(day));
+          }
+        }
+       }
       }
     });
+    const dayRuns = runsByMode.get('staged') ?? [];
     // The figures below read raw records through views over every file.
     await engine.close();
     engine = null;
@@ -868,7 +949,6 @@ async function main(): Promise<void> {
     });
 
     // 4a. Rollup bytes per day
-    const dailyTables = (Object.keys(ROLLUP_TABLES) as RollupTableName[]).filter((t) => t !== 'prices');
     const rollupBytes = new Map<RollupTableName, number[]>();
     for (const t of dailyTables) rollupBytes.set(t, days.map((day) => fileBytes(parquetFiles(rollupPartitionDir(tiledDir, t, day)))));
     const rollupRows = new Map<RollupTableName, number>();
@@ -1084,13 +1164,34 @@ async function main(): Promise<void> {
         : '  Raw tables read as read_parquet over the 3 day folders each day needs (DuckDbEngine.rawRelationsFor), as `hpu aggregate` does.',
     );
     const secs = stats(dayRuns.map((r) => r.seconds));
+    const beforeRuns = runsByMode.get('unstaged') ?? [];
+    if (beforeRuns.length) {
+      // Before: every rollup query builds the intervals and quota segments from the raw records.
+      // After: a day's staging builds them once into temp tables, and the rollups read those.
+      const meanOf = (runs: readonly DayRun[], step: RollupTableName | 'staging' | 'total'): number =>
+        stats(runs.map((r) => (step === 'total' ? r.seconds : (r.perTable.get(step) ?? 0) / 1000))).mean;
+      const rowsFor = (['staging', ...dailyTables, 'total'] as const).map((step) => [
+        step === 'total' ? 'total per day' : step,
+        step === 'staging' ? '-' : fmtS(meanOf(beforeRuns, step)),
+        fmtS(meanOf(dayRuns, step)),
+      ]);
+      rowsFor.push(['peak RSS', fmtBytes(Math.max(...beforeRuns.map((r) => r.peakRss))), fmtBytes(Math.max(...dayRuns.map((r) => r.peakRss)))]);
+      say(table(['mean seconds per day', 'before (unstaged)', 'after (staged)'], rowsFor));
+      const identical = options.days - noiseDays.length - differingDays.length;
+      say(
+        differingDays.length
+          ? `  ROWS DIFFER between before and after on ${differingDays.join(', ')}.`
+          : `  Before and after wrote the same rollup rows on all ${options.days} day(s), every table and column: identical to the last bit on ${identical}, ` +
+              `equal to 6 decimals on ${noiseDays.length} (${noiseDays.join(', ') || 'none'}: float noise, as between two runs of the same query).`,
+      );
+    }
     say(
       table(
         ['seconds per day', 'mean', 'min', 'max', 'p95', 'peak RSS'],
         [['all rollups', fmtS(secs.mean), fmtS(secs.min), fmtS(secs.max), fmtS(secs.p95), fmtBytes(Math.max(...dayRuns.map((r) => r.peakRss)))]],
       ),
     );
-    const perTableRows = dailyTables.map((t) => {
+    const perTableRows = ([...(dayRuns.some((r) => r.perTable.has('staging')) ? ['staging' as const] : []), ...dailyTables] as const).map((t) => {
       const s = stats(dayRuns.map((r) => (r.perTable.get(t) ?? 0) / 1000));
       return [t, fmtS(s.mean), fmtS(s.min), fmtS(s.max), fmtS(s.p95), `${((s.mean / secs.mean) * 100).toFixed(0)}%`];
     });

@@ -115,6 +115,14 @@ function walkthrough(over: Partial<ReportData> = {}, req: Partial<ReportRequest>
       detailedRow('2025-04-16T10:30:00Z', '2025-04-16T11:30:00Z', 'hyperpod-ns-team-a', 'team-a', 'pytorchjob-a-eval-52be0', 'Finished', [2, 2], [8, 8], 'training-priority', cost(2)),
       detailedRow('2025-04-16T11:30:00Z', '2025-04-16T12:30:00Z', 'hyperpod-ns-team-a', 'team-a', 'pytorchjob-a-pretrain-7f3a1', 'Finished', [4, 4], [32, 32], 'training-priority', cost(4)),
     ],
+    // Waits from task_daily: pretrain pending 09:00:30-11:30 after its preemption, eval 10:00:30-10:30,
+    // serve and b-finetune 30 s before their admission.
+    waits: [
+      { reportDate: d, namespace: 'hyperpod-ns-team-a', team: 'team-a', task: 'pod-a-serve-6d8f4', status: 'deleted', preemptions: 0, pendingSeconds: 30, requeueWaitSeconds: 0 },
+      { reportDate: d, namespace: 'hyperpod-ns-team-a', team: 'team-a', task: 'pytorchjob-a-eval-52be0', status: 'finished', preemptions: 1, pendingSeconds: 1770, requeueWaitSeconds: 1770 },
+      { reportDate: d, namespace: 'hyperpod-ns-team-a', team: 'team-a', task: 'pytorchjob-a-pretrain-7f3a1', status: 'finished', preemptions: 1, pendingSeconds: 8970, requeueWaitSeconds: 8970 },
+      { reportDate: d, namespace: 'hyperpod-ns-team-b', team: 'team-b', task: 'pytorchjob-b-finetune-1c9d2', status: 'finished', preemptions: 0, pendingSeconds: 30, requeueWaitSeconds: 0 },
+    ],
     idle: [{ reportDate: d, instanceType: 'ml.g5.8xlarge', gpuHours: 3.975, vcpuHours: 531.833333, neuronCoreHours: 0, costUsd: cost(3.975) }],
     lent: [{ reportDate: d, namespace: 'hyperpod-ns-team-b', team: 'team-b', instanceType: 'ml.g5.8xlarge', gpuHours: 5.016666667, vcpuHours: 0, neuronCoreHours: 0 }],
     teamDays: [
@@ -131,7 +139,7 @@ function walkthrough(over: Partial<ReportData> = {}, req: Partial<ReportRequest>
 }
 
 function emptyData(req: Partial<ReportRequest> = {}): ReportData {
-  return { request: request(req), summary: [], detailed: [], idle: [], lent: [], teamDays: [], missing: [], prices: [], currency: 'USD', idleSharing: 'none' };
+  return { request: request(req), summary: [], detailed: [], waits: [], idle: [], lent: [], teamDays: [], missing: [], prices: [], currency: 'USD', idleSharing: 'none' };
 }
 
 /** A deterministic pseudo-random sequence (mulberry32). */
@@ -178,6 +186,7 @@ function multiDay(days: number, teams: number, req: Partial<ReportRequest> = {})
     request: request({ startDate: dates[0], endDate: dates[dates.length - 1], ...req }),
     summary,
     detailed,
+    waits: [],
     idle: dates.map((date) => ({ reportDate: date, instanceType: 'ml.g5.8xlarge', gpuHours: 12.5, vcpuHours: 100, neuronCoreHours: 0, costUsd: 12.5 * GPU_PRICE })),
     lent: dates.map((date) => ({ reportDate: date, namespace: 'hyperpod-ns-research', team: names[teams - 1] ?? '', instanceType: 'ml.g5.8xlarge', gpuHours: 3, vcpuHours: 24, neuronCoreHours: 0 })),
     teamDays,
@@ -438,6 +447,18 @@ describe('detailed CSV', () => {
       assert.match(r[1] ?? '', /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
       assert.ok((r[2] ?? '') > (r[1] ?? ''), 'a period ends after it starts');
     }
+  });
+
+  it('lists the waits for quota after the table, in h:mm:ss, and only in the detailed report', () => {
+    const rows = records(detailedCsv(walkthrough({}, { type: 'detailed' })));
+    assert.deepEqual(section(rows, 'Waiting for quota'), [
+      ['Date', 'Namespace', 'Team', 'Task', 'Status', 'Preemptions', 'Pending (h:mm:ss)', 'Requeue Wait (h:mm:ss)'],
+      ['2025-04-16', 'hyperpod-ns-team-a', 'team-a', 'pod-a-serve-6d8f4', 'deleted', '0', '0:00:30', '0:00:00'],
+      ['2025-04-16', 'hyperpod-ns-team-a', 'team-a', 'pytorchjob-a-eval-52be0', 'finished', '1', '0:29:30', '0:29:30'],
+      ['2025-04-16', 'hyperpod-ns-team-a', 'team-a', 'pytorchjob-a-pretrain-7f3a1', 'finished', '1', '2:29:30', '2:29:30'],
+      ['2025-04-16', 'hyperpod-ns-team-b', 'team-b', 'pytorchjob-b-finetune-1c9d2', 'finished', '0', '0:00:30', '0:00:00'],
+    ]);
+    assert.equal(section(records(summaryCsv(walkthrough())), 'Waiting for quota'), undefined);
   });
 
   it('says No Results when there is nothing', () => {

@@ -3,7 +3,7 @@
 // with pdftotext; and hostile names carried through aggregation and reports unchanged and harmless.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -114,6 +114,23 @@ describe('reports from the walkthrough', () => {
     spawnSync('pdftoppm', ['-png', '-r', '50', '-f', '1', '-l', '1', pdf, png]);
     const image = readdirSync(root).find((f) => f.startsWith('page1') && f.endsWith('.png'));
     assert.ok(image && statSync(join(root, image)).size > 10_000, 'page 1 renders to a non-trivial PNG');
+  });
+
+  it("reads raw records only of the report's days: a broken raw file of another day is never opened", () => {
+    const copy = join(root, 'data-with-broken-day');
+    cpSync(dataDir, copy, { recursive: true });
+    for (const table of ['heartdub', 'pod']) {
+      const folder = join(copy, 'raw', table, 'year=2025', 'month=03', 'day=01', 'hour=00', 'cluster=walkthrough');
+      mkdirSync(folder, { recursive: true });
+      writeFileSync(join(folder, 'broken.parquet'), 'not a parquet file');
+    }
+    const reportsOfCopy = join(root, 'reports-of-copy');
+    const run = hpu(['report', '--data', copy, ...base.slice(3, -1), reportsOfCopy, '--type', 'summary', '--format', 'csv']);
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(hpu([...base, '--type', 'summary', '--format', 'csv']).status, 0);
+    // The same report, missing-data periods included.
+    const rowsOf = (dir: string) => csvRows(join(dir, 'summary-report-2025-04-16.csv'));
+    assert.deepEqual(rowsOf(reportsOfCopy), rowsOf(out));
   });
 
   it('refuses --task on a summary report, and bad dates, with one line and exit code 2', () => {

@@ -113,7 +113,8 @@ const taskDaily: RollupTable = {
   description: 'One row per task and day it held capacity or waited: lifecycle facts and resource-hours of that day.',
   partitionKeys: ROLLUP_PARTITION_KEYS,
   columns: [
-    col('day', 'date', 'UTC day.'),
+    // Not `day`: that is a partition key, and Athena rejects a table whose column repeats one.
+    col('usage_date', 'date', 'UTC day.'),
     ...taskColumns,
     col('created_at', 'timestamp', 'Submission (creation) time.'),
     col('first_admitted_at', 'timestamp', 'First admission (or scheduling, for pods).'),
@@ -122,6 +123,8 @@ const taskDaily: RollupTable = {
     col('admissions', 'int', 'Admissions so far.'),
     col('preemptions', 'int', 'Preemptions so far.'),
     col('queue_wait_seconds', 'double', 'Seconds from creation to first admission.'),
+    col('requeue_wait_seconds', 'double', 'Seconds of the day spent pending again after an eviction or preemption (waiting to be admitted again).'),
+    col('pending_seconds', 'double', 'Seconds of the day spent pending: before the first admission and after every eviction.'),
     ...perResource('hours', (l) => `${l}-hours held that day.`),
   ],
 };
@@ -202,3 +205,12 @@ export const ROLLUP_TABLES: Readonly<Record<RollupTableName, RollupTable>> = {
 };
 
 export const ROLLUP_TABLE_NAMES: readonly RollupTableName[] = Object.keys(ROLLUP_TABLES) as RollupTableName[];
+
+/**
+ * Columns of a table that share a name with one of its partition keys. Athena rejects (or
+ * misreads) such a table and DuckDB's Hive reader shadows one with the other, so it must be empty.
+ */
+export function columnsNamedLikePartitionKeys(table: { columns: readonly { name: string }[]; partitionKeys: readonly string[] }): string[] {
+  const keys = new Set(table.partitionKeys.map((k) => k.toLowerCase()));
+  return table.columns.map((c) => c.name).filter((name) => keys.has(name.toLowerCase()));
+}

@@ -7,14 +7,14 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { assertClusterName } from '@hyperpod-usage/model';
+import { assertClusterName, DAY_MS, type Relations } from '@hyperpod-usage/model';
 import { ConfigError } from '../config.js';
 import { parseS3Url } from '../engine/s3-prefix.js';
 import { createLogger } from '../log.js';
 import { buildReportData, type IdleSharing } from '../reports/build-report.js';
 import { renderReport } from '../reports/index.js';
 import type { ReportRequest } from '../reports/report-data.js';
-import { ENGINE_OPTIONS, ENGINE_USAGE, openEngine } from './engine-options.js';
+import { ENGINE_OPTIONS, ENGINE_USAGE, openEngine, type OpenedEngine } from './engine-options.js';
 
 export const REPORT_USAGE = `Usage: hpu report [options]          (AWS run.py's flags, plus --engine)
   --start-date YYYY-MM-DD     first day (UTC)                                    (required)
@@ -64,6 +64,17 @@ function reportRequest(values: Record<string, string | undefined>, now: Date): R
   };
 }
 
+/**
+ * The relations a report reads. On DuckDB the heartbeats come from the folders of the report's
+ * days only: a view over every raw file reads every file's footer (about 26 s with 30 days kept).
+ */
+export function reportRelations(opened: Pick<OpenedEngine, 'relations' | 'rawRelationsFor'>, request: Pick<ReportRequest, 'startDate' | 'endDate'>): Relations {
+  if (!opened.rawRelationsFor) return opened.relations;
+  const firstDay = Date.parse(`${request.startDate}T00:00:00Z`);
+  const lastDay = Date.parse(`${request.endDate}T00:00:00Z`);
+  return { ...opened.relations, heartdub: opened.rawRelationsFor(firstDay, lastDay + DAY_MS).heartdub };
+}
+
 export async function report(args: readonly string[]): Promise<void> {
   const { values } = parseArgs({
     args: [...args],
@@ -94,9 +105,11 @@ export async function report(args: readonly string[]): Promise<void> {
       ...(values['database-workgroup-name'] ? { workgroup: values['database-workgroup-name'] } : {}),
     },
     log,
+    // The report reads rollups, and raw heartbeats only for its own days (below).
+    { rawViews: false },
   );
   try {
-    const data = await buildReportData({ request, engine: opened.engine, relations: opened.relations, idleSharing: sharing });
+    const data = await buildReportData({ request, engine: opened.engine, relations: reportRelations(opened, request), idleSharing: sharing });
     const rendered = await renderReport(data);
     const location = values['output-report-location'] as string;
     let where: string;

@@ -14,12 +14,13 @@ import {
   pricesSql,
   summaryRowsSql,
   teamQuotaRowsSql,
+  waitRowsSql,
   type ChargeableHours,
   type Relations,
   type ReportScope,
 } from '@hyperpod-usage/model';
 import type { Cell, QueryEngine, ResultRow } from '../engine/query-engine.js';
-import type { DetailedRow, IdleRow, LentRow, MissingPeriod, PriceUsed, ReportData, ReportRequest, SummaryRow, TeamDay } from './report-data.js';
+import type { DetailedRow, IdleRow, LentRow, MissingPeriod, PriceUsed, ReportData, ReportRequest, SummaryRow, TeamDay, WaitRow } from './report-data.js';
 
 export type IdleSharing = ReportData['idleSharing'];
 
@@ -126,6 +127,20 @@ export async function buildReportData(options: BuildReportOptions): Promise<Repo
         })
       : [];
 
+  const waits: WaitRow[] =
+    request.type === 'detailed'
+      ? (await q(waitRowsSql(scope))).map((r) => ({
+          reportDate: str(r.report_date),
+          namespace: str(r.namespace),
+          team: str(r.team),
+          task: str(r.task_name),
+          status: str(r.status),
+          preemptions: num(r.preemptions),
+          pendingSeconds: num(r.pending_seconds),
+          requeueWaitSeconds: num(r.requeue_wait_seconds),
+        }))
+      : [];
+
   const idle: IdleRow[] = (await q(idleRowsSql(scope))).map((r) => {
     const hours = { gpu: num(r.gpu_hours), vcpu: num(r.vcpu_hours), neuronCore: num(r.neuron_core_hours) };
     return {
@@ -209,6 +224,7 @@ export async function buildReportData(options: BuildReportOptions): Promise<Repo
     request,
     summary,
     detailed,
+    waits,
     idle,
     lent,
     teamDays: [...teamDays.values()],

@@ -22,6 +22,7 @@ import {
   MISSING_TITLE,
   SECTION_TITLES,
   detailedColumns,
+  waitColumns,
   fixed,
   headerLines,
   idleColumns,
@@ -86,8 +87,9 @@ function header(data: ReportData): string[] {
 }
 
 /** The sections after the table, each after an empty line, only when they have rows. */
-function sections(data: ReportData): string[] {
+function sections(data: ReportData, { waits = false } = {}): string[] {
   const lines: string[] = [];
+  if (waits && data.waits.length > 0) lines.push('', record([SECTION_TITLES.waits]), ...table(waitColumns(), data.waits, false));
   if (data.idle.length > 0) lines.push('', record([SECTION_TITLES.idle]), ...table(idleColumns(data), data.idle, false));
   if (data.lent.length > 0) lines.push('', record([SECTION_TITLES.lent]), ...table(lentColumns(), data.lent, false));
   if (data.prices.length > 0) lines.push('', record([SECTION_TITLES.prices]), ...table(priceColumns(), data.prices, false));
@@ -101,5 +103,5 @@ export function summaryCsv(data: ReportData): string {
 }
 
 export function detailedCsv(data: ReportData): string {
-  return csv([...header(data), ...table(detailedColumns(data), data.detailed, true), ...sections(data)]);
+  return csv([...header(data), ...table(detailedColumns(data), data.detailed, true), ...sections(data, { waits: true })]);
 }

@@ -10,6 +10,7 @@ import type {
   ReportData,
   ReportRequest,
   SummaryRow,
+  WaitRow,
 } from './report-data.js';
 
 /**
@@ -225,4 +226,24 @@ export function priceColumns(): Column<PriceUsed>[] {
   ];
 }
 
-export const SECTION_TITLES = { idle: 'Idle capacity', lent: 'Lent quota', prices: 'Prices' } as const;
+/** Seconds as hours, minutes and seconds (`2:29:30`), the way a wait reads. */
+export function duration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '';
+  const s = Math.round(seconds);
+  return `${Math.floor(s / 3600)}:${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+}
+
+export function waitColumns(): Column<WaitRow>[] {
+  return [
+    { group: '', header: 'Date', pdfHeader: ['Date'], width: 56, cell: (r) => ({ text: r.reportDate }) },
+    { group: '', header: 'Namespace', pdfHeader: ['Namespace'], width: 130, cell: (r) => ({ text: r.namespace }) },
+    { group: '', header: 'Team', pdfHeader: ['Team'], width: 100, cell: (r) => ({ text: r.team }) },
+    { group: '', header: 'Task', pdfHeader: ['Task'], width: 170, cell: (r) => ({ text: r.task }) },
+    { group: '', header: 'Status', pdfHeader: ['Status', '(end of day)'], width: 60, cell: (r) => ({ text: r.status }) },
+    { group: '', header: 'Preemptions', pdfHeader: ['Preemp-', 'tions'], width: 50, cell: (r) => ({ formatted: String(r.preemptions) }) },
+    { group: '', header: 'Pending (h:mm:ss)', pdfHeader: ['Pending', '(h:mm:ss)'], width: 60, cell: (r) => ({ formatted: duration(r.pendingSeconds) }) },
+    { group: '', header: 'Requeue Wait (h:mm:ss)', pdfHeader: ['Requeue wait', '(h:mm:ss)'], width: 70, cell: (r) => ({ formatted: duration(r.requeueWaitSeconds) }) },
+  ];
+}
+
+export const SECTION_TITLES = { idle: 'Idle capacity', lent: 'Lent quota', prices: 'Prices', waits: 'Waiting for quota' } as const;

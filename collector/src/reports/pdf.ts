@@ -29,6 +29,7 @@ import {
   idleColumns,
   isoDate,
   lentColumns,
+  waitColumns,
   priceColumns,
   reportTypeTitle,
   summaryColumns,
@@ -703,6 +704,7 @@ function drawSections<R extends { namespace: string }>(doc: Doc, data: ReportDat
 }
 
 const SECTION_NOTES = {
+  waits: 'Per task and day, the time it spent pending: before its first admission and after every eviction (requeue wait).',
   idle: 'Capacity of each instance type that no task held, per day.',
   lent: "Hours of a team's own (nominal) quota that other teams of its cohort used, per day.",
   prices: 'The unit prices the costs in this report are computed with.',
@@ -728,6 +730,7 @@ function drawAppendix(doc: Doc, data: ReportData): void {
         },
       });
     });
+  if (data.request.type === 'detailed' && data.waits.length > 0) section(SECTION_TITLES.waits, SECTION_NOTES.waits, waitColumns(), data.waits);
   if (data.idle.length > 0) section(SECTION_TITLES.idle, SECTION_NOTES.idle, idleColumns(data), data.idle);
   if (data.lent.length > 0) section(SECTION_TITLES.lent, SECTION_NOTES.lent, lentColumns(), data.lent);
   if (data.prices.length > 0) section(SECTION_TITLES.prices, SECTION_NOTES.prices, priceColumns(), data.prices);

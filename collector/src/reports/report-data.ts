@@ -65,6 +65,20 @@ export interface DetailedRow {
   costUsd: number | null;
 }
 
+/** A task's wait for quota on a day (task_daily): before its first admission and after evictions. */
+export interface WaitRow {
+  reportDate: string;
+  namespace: string;
+  team: string;
+  task: string;
+  status: string;
+  preemptions: number;
+  /** Seconds of the day spent pending, all together. */
+  pendingSeconds: number;
+  /** The part of them after an eviction or preemption (requeue wait). */
+  requeueWaitSeconds: number;
+}
+
 /** Capacity of an instance type that nobody held, per day. */
 export interface IdleRow {
   reportDate: string;
@@ -118,6 +132,8 @@ export interface ReportData {
   request: ReportRequest;
   summary: SummaryRow[];
   detailed: DetailedRow[];
+  /** Detailed reports only: tasks that waited for quota, per day. */
+  waits: WaitRow[];
   idle: IdleRow[];
   lent: LentRow[];
   teamDays: TeamDay[];

@@ -23,7 +23,7 @@ export interface Expected {
   teams?: Record<string, { gpu?: Measures; cpu?: Measures }>;
   days?: Record<string, Record<string, { gpu?: number; cpu?: number }>>;
   capacity?: Record<string, { gpuCapacity: number; gpuUsed: number; gpuIdle: number }>;
-  tasks?: Record<string, { gpuHours?: number; admissions?: number; preemptions?: number; queueWaitSeconds?: number; status?: string }>;
+  tasks?: Record<string, { gpuHours?: number; admissions?: number; preemptions?: number; queueWaitSeconds?: number; requeueWaitSeconds?: number; pendingSeconds?: number; status?: string }>;
   detailed?: Array<{ task: string; start: string; end: string; status: string }>;
 }
 
@@ -89,7 +89,8 @@ export async function checkExpected(engine: DuckDbEngine, expected: Expected): P
   for (const [task, facts] of Object.entries(expected.tasks ?? {})) {
     const { rows } = await engine.query(
       `SELECT sum(gpu_hours) AS gpu, max(admissions) AS admissions, max(preemptions) AS preemptions,
-              max(queue_wait_seconds) AS wait, max_by(status, day) AS status
+              max(queue_wait_seconds) AS wait, max_by(status, usage_date) AS status,
+              sum(requeue_wait_seconds) AS requeue_wait, sum(pending_seconds) AS pending
          FROM task_daily WHERE task_name = ${sqlString(task)}`,
     );
     const r = rows[0] ?? {};
@@ -97,6 +98,8 @@ export async function checkExpected(engine: DuckDbEngine, expected: Expected): P
     if (facts.admissions !== undefined) assert.equal(r.admissions, facts.admissions, `${task} admissions`);
     if (facts.preemptions !== undefined) assert.equal(r.preemptions, facts.preemptions, `${task} preemptions`);
     if (facts.queueWaitSeconds !== undefined) near(r.wait, facts.queueWaitSeconds, `${task} queue wait`);
+    if (facts.requeueWaitSeconds !== undefined) near(r.requeue_wait, facts.requeueWaitSeconds, `${task} requeue wait`);
+    if (facts.pendingSeconds !== undefined) near(r.pending, facts.pendingSeconds, `${task} pending seconds`);
     if (facts.status !== undefined) assert.equal(r.status, facts.status, `${task} status`);
   }
   if (expected.detailed) {

@@ -11,7 +11,7 @@
  * lists the workload, or the next admission (less the time Kueue says it spent pending).
  */
 import { RESOURCES } from '../resources.js';
-import { FAR_FUTURE, sqlTimestamp } from './dialect.js';
+import { FAR_FUTURE, millisBetween, sqlTimestamp } from './dialect.js';
 import { clusterPredicate, dayPartitionPredicate, rawReadWindow } from './partitions.js';
 
 export interface RawRelations {
@@ -34,6 +34,8 @@ export interface IntervalOptions {
   range: Range;
   /** Clusters to include; empty for all. */
   clusters: readonly string[];
+  /** CTEs already built as tables of the same name for this range and clusters (staging.ts). */
+  staged?: ReadonlySet<string>;
 }
 
 export type Cte = readonly [name: string, sql: string];
@@ -72,7 +74,7 @@ export function workloadIntervalCtes(options: IntervalOptions): Cte[] {
       'wl_rows',
       `SELECT cluster, uid, workload_name, namespace, team, cluster_queue, task_priority_class, flavor, instance_type,
        job_kind, job_name, created_at, admitted, finished, quota_transition_at, finished_at, finished_reason, deleted_at, record_kind,
-       observed_at, "timestamp" AS ts, past_admitted_seconds, preemption_reason, status, ${q.join(', ')}
+       observed_at, "timestamp" AS ts, past_admitted_seconds, requeue_count, resource_version, preemption_reason, status, ${q.join(', ')}
   FROM ${rawScan(options.relations.workload, options)} AND uid <> ''`,
     ],
     [
@@ -83,27 +85,33 @@ export function workloadIntervalCtes(options: IntervalOptions): Cte[] {
        max_by(team, observed_at) AS team, max_by(cluster_queue, observed_at) AS cluster_queue,
        max_by(task_priority_class, observed_at) AS priority_class, max_by(instance_type, observed_at) AS instance_type,
        max_by(job_kind, observed_at) AS job_kind, max_by(job_name, observed_at) AS job_name,
-       min(created_at) AS created_at, max(past_admitted_seconds) AS past_seconds,
+       min(created_at) AS created_at,
+       -- Kueue leaves both fields out while they are 0 (no eviction yet).
+       coalesce(max(past_admitted_seconds), 0) AS past_seconds, coalesce(max(requeue_count), 0) AS requeues,
        ${q.map((r) => `max(${r}) AS ${r}`).join(', ')}
   FROM wl_rows
  WHERE admitted = true AND quota_transition_at IS NOT NULL
  GROUP BY cluster, uid, quota_transition_at, flavor`,
     ],
     [
-      // Times at which a workload, per its records, no longer held quota, and why.
+      // Times at which a workload, per its records, no longer held quota, and why. A release also
+      // says how long Kueue counts the workload as admitted so far, and how often it was requeued.
       'wl_stated_ends',
       `SELECT cluster, uid, quota_transition_at AS end_at, true AS stated,
-       CASE WHEN max(preemption_reason) <> '' THEN 'preempted' ELSE 'evicted' END AS reason
+       CASE WHEN max(preemption_reason) <> '' THEN 'preempted' ELSE 'evicted' END AS reason,
+       coalesce(max(past_admitted_seconds), 0) AS past_after, coalesce(max(requeue_count), 0) AS requeues_after
   FROM wl_rows
  WHERE admitted = false AND finished = false AND deleted_at IS NULL AND record_kind <> 'delete' AND quota_transition_at IS NOT NULL
  GROUP BY cluster, uid, quota_transition_at
 UNION ALL
-SELECT cluster, uid, finished_at, true, CASE WHEN finished_reason = 'Failed' THEN 'failed' ELSE 'finished' END
+SELECT cluster, uid, finished_at, true, CASE WHEN finished_reason = 'Failed' THEN 'failed' ELSE 'finished' END,
+       coalesce(past_admitted_seconds, 0), coalesce(requeue_count, 0)
   FROM wl_rows WHERE finished_at IS NOT NULL
 UNION ALL
-SELECT cluster, uid, deleted_at, true, 'deleted' FROM wl_rows WHERE deleted_at IS NOT NULL
+SELECT cluster, uid, deleted_at, true, 'deleted', coalesce(past_admitted_seconds, 0), coalesce(requeue_count, 0)
+  FROM wl_rows WHERE deleted_at IS NOT NULL
 UNION ALL
-SELECT cluster, uid, observed_at, false, 'deleted' FROM wl_rows WHERE record_kind = 'delete' AND deleted_at IS NULL`,
+SELECT cluster, uid, observed_at, false, 'deleted', NULL, NULL FROM wl_rows WHERE record_kind = 'delete' AND deleted_at IS NULL`,
     ],
     [
       // The first snapshot after a workload's last record no longer listed it: it was gone by then.
@@ -126,17 +134,39 @@ SELECT cluster, uid, observed_at, false, 'deleted' FROM wl_rows WHERE record_kin
       `SELECT c.cluster, c.uid, c.start_at,
        min(CASE WHEN e.stated THEN e.end_at END) AS stated_end,
        min(CASE WHEN NOT e.stated THEN e.end_at END) AS relist_end,
-       min_by(e.reason, CASE WHEN e.stated THEN e.end_at END) AS stated_reason
+       min_by(e.reason, CASE WHEN e.stated THEN e.end_at END) AS stated_reason,
+       min_by(e.past_after, CASE WHEN e.stated THEN e.end_at END) AS stated_past_after,
+       min_by(e.requeues_after, CASE WHEN e.stated THEN e.end_at END) AS stated_requeues_after
   FROM (SELECT DISTINCT cluster, uid, start_at FROM wl_cycles) c
   LEFT JOIN wl_stated_ends e ON e.cluster = c.cluster AND e.uid = c.uid AND e.end_at > c.start_at
  GROUP BY c.cluster, c.uid, c.start_at`,
     ],
     [
+      // A stated end whose record shows admissions ending after this one began that this one
+      // cannot account for: Kueue counted admitted time that does not fill the span up to the
+      // end (beyond a second of rounding), or more requeues than the end itself explains (one
+      // for a release, none for a finish or deletion). The collector was blind while the
+      // workload was evicted and admitted again, and the end belongs to a later admission. Its
+      // time then only bounds this interval, which ends when the admitted seconds Kueue counted
+      // are used up.
+      'wl_merged',
+      `SELECT c.cluster, c.uid, c.start_at, c.flavor,
+       CASE WHEN e.stated_end IS NOT NULL AND e.stated_past_after IS NOT NULL
+                 AND ((e.stated_past_after > c.past_seconds
+                       AND ${millisBetween('c.start_at', 'e.stated_end')} > (e.stated_past_after - c.past_seconds + 1) * 1000)
+                      OR e.stated_requeues_after - c.requeues > CASE WHEN e.stated_reason IN ('preempted', 'evicted') THEN 1 ELSE 0 END)
+            THEN least(c.start_at + CAST(greatest(e.stated_past_after - c.past_seconds, 0) AS BIGINT) * INTERVAL '1' SECOND, e.stated_end)
+       END AS merged_end
+  FROM wl_cycles c
+  JOIN wl_cycle_ends e ON e.cluster = c.cluster AND e.uid = c.uid AND e.start_at = c.start_at`,
+    ],
+    [
       // The earliest end the records give, stated or bounded; FAR_FUTURE while still held.
       'wl_bounded',
-      `SELECT c.*, e.stated_end, e.stated_reason, e.relist_end,
+      `SELECT c.*, CASE WHEN m.merged_end IS NULL THEN e.stated_end END AS stated_end, e.stated_reason, e.relist_end,
+       m.merged_end,
        least(
-         coalesce(e.stated_end, ${FAR_FUTURE}),
+         coalesce(m.merged_end, e.stated_end, ${FAR_FUTURE}),
          coalesce(e.relist_end, ${FAR_FUTURE}),
          coalesce(v.vanished_at, ${FAR_FUTURE}),
          coalesce(CASE WHEN n.next_past_seconds > n.past_seconds
@@ -145,6 +175,7 @@ SELECT cluster, uid, observed_at, false, 'deleted' FROM wl_rows WHERE record_kin
   FROM wl_cycles c
   JOIN wl_cycle_ends e ON e.cluster = c.cluster AND e.uid = c.uid AND e.start_at = c.start_at
   JOIN wl_next_cycle n ON n.cluster = c.cluster AND n.uid = c.uid AND n.start_at = c.start_at
+  JOIN wl_merged m ON m.cluster = c.cluster AND m.uid = c.uid AND m.start_at = c.start_at AND m.flavor = c.flavor
   LEFT JOIN wl_vanished v ON v.cluster = c.cluster AND v.uid = c.uid AND v.vanished_at > c.start_at`,
     ],
     [
@@ -154,8 +185,9 @@ SELECT cluster, uid, observed_at, false, 'deleted' FROM wl_rows WHERE record_kin
        CASE WHEN bound_end = ${FAR_FUTURE} THEN NULL ELSE bound_end END AS end_at,
        coalesce(bound_end = stated_end, false) AS end_stated,
        CASE WHEN bound_end = ${FAR_FUTURE} THEN '' WHEN bound_end = stated_end THEN stated_reason
+            WHEN bound_end = merged_end THEN stated_reason
             WHEN bound_end = relist_end THEN 'deleted' ELSE 'gone' END AS end_reason,
-       coalesce(bound_end = stated_end AND stated_reason = 'preempted', false) AS preempted,
+       coalesce((bound_end = stated_end OR bound_end = merged_end) AND stated_reason = 'preempted', false) AS preempted,
        ${q.join(', ')}
   FROM wl_bounded`,
     ],
@@ -174,7 +206,7 @@ export function podIntervalCtes(options: IntervalOptions): Cte[] {
     [
       'pod_rows',
       `SELECT cluster, uid, pod, owner, namespace, team, priority_class, instance_type, job_type, status,
-       created_at, scheduled_at, finished_at, deleted_at, record_kind, observed_at, "timestamp" AS ts, ${q.join(', ')}
+       created_at, scheduled_at, finished_at, deleted_at, record_kind, observed_at, "timestamp" AS ts, resource_version, ${q.join(', ')}
   FROM ${rawScan(options.relations.pod, options)} AND uid <> ''`,
     ],
     [

@@ -45,6 +45,15 @@ export function detailedRowsSql(scope: ReportScope): string {
  ORDER BY report_date, period_start, namespace, team, task_name`;
 }
 
+/** Per task and day it waited for quota: its wait before the first admission and after evictions. */
+export function waitRowsSql(scope: ReportScope): string {
+  return `SELECT CAST(usage_date AS VARCHAR) AS report_date, namespace, team, task_name, kind, status, preemptions,
+       pending_seconds, requeue_wait_seconds
+  FROM ${scope.relations.task_daily}
+ WHERE ${where(scope, { task: true })} AND pending_seconds > 0
+ ORDER BY report_date, namespace, team, task_name, task_uid`;
+}
+
 /** Idle capacity per day and instance type (cluster-wide: idle belongs to no namespace). */
 export function idleRowsSql(scope: ReportScope): string {
   return `SELECT CAST(CAST(hour AS DATE) AS VARCHAR) AS report_date, c.instance_type,

@@ -5,11 +5,12 @@
  */
 import { RESOURCES, type ResourceKey } from '../resources.js';
 import { ROLLUP_TABLES, rollupStem, type RollupTableName } from '../rollup-schema.js';
-import { FAR_FUTURE, FAR_PAST, hoursBetween, sqlTimestamp } from './dialect.js';
+import { FAR_FUTURE, FAR_PAST, hoursBetween, millisBetween, sqlTimestamp } from './dialect.js';
 import { neuronCores, neuronCoresTable } from './neuron.js';
 import { clusterPredicate, dayPartitionPredicate, rawReadWindow } from './partitions.js';
 import { heldCtes, inRollupUnits } from './held.js';
-import { withClause, type Cte, type IntervalOptions } from './intervals.js';
+import { type Cte, type IntervalOptions } from './intervals.js';
+import { withStaged } from './staging.js';
 
 const STEMS = RESOURCES.map((r) => rollupStem(r.key));
 /** A lending limit of -1 stands for "unlimited", so last-value filling can use NULL for "not set here". */
@@ -266,11 +267,11 @@ export function teamHourlySql(options: IntervalOptions): string {
     ['instance_type', 'max(instance_type)'],
     ...(measures as Array<[string, string]>),
   ]);
-  return `${withClause([...rollupCtes(options), ...quotaSweepCtes(options, { lent: true })])}
+  return withStaged([...rollupCtes(options), ...quotaSweepCtes(options, { lent: true })], `
 SELECT ${columnsOf('team_hourly').map((c) => `${select.get(c) ?? 'NULL'} AS ${c}`).join(',\n       ')}
   FROM quota_segments
  GROUP BY cluster, hour, cluster_queue, flavor
- ORDER BY hour, cluster_queue, flavor`;
+ ORDER BY hour, cluster_queue, flavor`, options.staged);
 }
 
 const TASK_KEYS = ['task_uid', 'task_name', 'kind', 'namespace', 'team', 'cluster_queue', 'priority_class', 'instance_type', 'job_kind', 'job_name'];
@@ -282,11 +283,11 @@ export function taskHourlySql(options: IntervalOptions): string {
     ...TASK_KEYS.map((k) => [k, k] as [string, string]),
     ...STEMS.map((s) => [`${s}_hours`, sum(`${s} * hours`)] as [string, string]),
   ]);
-  return `${withClause(rollupCtes(options))}
+  return withStaged(rollupCtes(options), `
 SELECT ${columnsOf('task_hourly').map((c) => `${select.get(c) ?? 'NULL'} AS ${c}`).join(',\n       ')}
   FROM held_hourly
  GROUP BY cluster, hour, ${TASK_KEYS.join(', ')}
- ORDER BY hour, task_name, task_uid`;
+ ORDER BY hour, task_name, task_uid`, options.staged);
 }
 
 /**
@@ -354,11 +355,11 @@ export function capacityHourlySql(options: IntervalOptions): string {
       [`${s}_idle_hours`, `round(greatest(coalesce(c.${s}_capacity, 0) - coalesce(u.${s}_used, 0), 0), 9)`],
     ] as Array<[string, string]>),
   ]);
-  return `${withClause(ctes)}
+  return withStaged(ctes, `
 SELECT ${columnsOf('capacity_hourly').map((c) => `${select.get(c) ?? 'NULL'} AS ${c}`).join(',\n       ')}
   FROM capacity c
   FULL OUTER JOIN used u ON u.cluster = c.cluster AND u.instance_type = c.instance_type AND u.hour = c.hour
- ORDER BY 1, 2`;
+ ORDER BY 1, 2`, options.staged);
 }
 
 /**
@@ -388,7 +389,7 @@ SELECT CAST(date_trunc('day', h.hour) AS DATE), h.namespace, h.team, h.instance_
  WHERE h.kind = 'pod'`,
     ],
   ];
-  return `${withClause(ctes)}
+  return withStaged(ctes, `
 SELECT report_date, namespace, team, instance_type,
        ${sum('neuron_total')} AS total_neuron_core_utilization_hours, ${sum('neuron_own')} AS allocated_neuron_core_utilization_hours,
        ${sum('neuron_borrowed')} AS borrowed_neuron_core_utilization_hours,
@@ -399,7 +400,7 @@ SELECT report_date, namespace, team, instance_type,
   FROM summary_parts
  GROUP BY report_date, namespace, team, instance_type
 HAVING ${sum('gpu_total + cpu_total + neuron_total')} > 0
- ORDER BY report_date, namespace, team, instance_type`;
+ ORDER BY report_date, namespace, team, instance_type`, options.staged);
 }
 
 /** How an interval's end reads in AWS's detailed report. */
@@ -427,7 +428,7 @@ export function detailedReportSql(options: IntervalOptions): string {
     ],
   ];
   const hours = hoursBetween('h.period_start', 'h.period_end');
-  return `${withClause(ctes)}
+  return withStaged(ctes, `
 SELECT CAST(h.day_start AS DATE) AS report_date, h.period_start, h.period_end, h.namespace, h.team, h.task_name,
        h.instance_type AS instance, 1 AS instance_count,
        CASE WHEN h.runs_on OR h.end_at IS NULL OR h.end_at > h.period_end THEN 'Running' ELSE ${REPORT_STATUS} END AS status,
@@ -437,7 +438,7 @@ SELECT CAST(h.day_start AS DATE) AS report_date, h.period_start, h.period_end, h
        h.cpu * ${hours} AS utilized_vcpu_hours, CAST(h.cpu AS DOUBLE) AS utilized_vcpu_count,
        h.priority_class
   FROM held_daily h LEFT JOIN neuron_cores nc ON nc.instance_type = h.instance_type
- ORDER BY report_date, period_start, namespace, team, task_name`;
+ ORDER BY report_date, period_start, namespace, team, task_name`, options.staged);
 }
 
 /**
@@ -447,6 +448,8 @@ SELECT CAST(h.day_start AS DATE) AS report_date, h.period_start, h.period_end, h
 export function taskDailySql(options: IntervalOptions): string {
   const start = sqlTimestamp(options.range.start);
   const end = sqlTimestamp(options.range.end);
+  // Seconds of a wait inside the day and before the end of the data.
+  const waitSeconds = `CAST(${millisBetween(`greatest(w.wait_from, ${start})`, `least(w.wait_to, ${end}, coalesce(h.horizon_at, ${FAR_FUTURE}))`)} AS DOUBLE) / 1000.0`;
   const ctes: Cte[] = [
     ...rollupCtes(options),
     [
@@ -462,8 +465,19 @@ export function taskDailySql(options: IntervalOptions): string {
        min(start_at) AS first_admitted_at,
        CASE WHEN bool_or(end_at IS NULL OR end_at > ${end}) THEN NULL ELSE max(end_at) END AS ended_at,
        count(DISTINCT CASE WHEN start_at < ${end} THEN start_at END) AS admissions,
-       count(DISTINCT CASE WHEN end_reason = 'preempted' AND end_at <= ${end} THEN start_at END) AS preemptions
+       count(DISTINCT CASE WHEN end_reason = 'preempted' AND end_at <= ${end} THEN start_at END) AS preemptions,
+       max(start_at) AS last_start_at,
+       max_by(coalesce(end_at, ${FAR_FUTURE}), start_at) AS last_end_at,
+       max_by(end_reason, start_at) AS last_end_reason
   FROM intervals GROUP BY cluster, task_uid`,
+    ],
+    [
+      // One row per admission (a workload's flavors share it), with the next admission's start.
+      'task_admissions',
+      `SELECT cluster, task_uid, start_at, end_at, end_reason,
+       lead(start_at) OVER (PARTITION BY cluster, task_uid ORDER BY start_at) AS next_start
+  FROM (SELECT cluster, task_uid, start_at, max(coalesce(end_at, ${FAR_FUTURE})) AS end_at, max(end_reason) AS end_reason
+          FROM intervals WHERE start_at < ${end} GROUP BY cluster, task_uid, start_at) a`,
     ],
     [
       // Each task's last record before the end of the day; the last observed wins a tie of times.
@@ -476,23 +490,54 @@ export function taskDailySql(options: IntervalOptions): string {
               WHEN status = 'Evicted-True' AND preemption_reason <> '' THEN 'preempted'
               ELSE 'pending' END AS status,
          workload_name AS task_name, namespace, team, cluster_queue, task_priority_class AS priority_class, job_kind, job_name,
-         created_at, ts, observed_at
+         created_at, ts, observed_at, resource_version, admitted AS holds,
+         coalesce(deleted_at, CASE WHEN record_kind = 'delete' THEN observed_at END) AS gone_at
     FROM wl_rows WHERE ts < ${end}
   UNION ALL
   SELECT cluster, uid, 'pod',
          CASE WHEN deleted_at IS NOT NULL OR record_kind = 'delete' THEN 'deleted' WHEN status = 'Succeeded' THEN 'finished'
               WHEN status = 'Failed' THEN 'failed' WHEN status = 'Running' THEN 'running' ELSE 'pending' END,
-         owner, namespace, team, '', priority_class, job_type, owner, created_at, ts, observed_at
+         owner, namespace, team, '', priority_class, job_type, owner, created_at, ts, observed_at, resource_version, status = 'Running',
+         coalesce(deleted_at, CASE WHEN record_kind = 'delete' THEN observed_at END)
     FROM pod_rows WHERE ts < ${end}) r`,
     ],
     [
       'task_status',
-      `SELECT *, max(CASE WHEN ts >= ${start} THEN 1 ELSE 0 END) OVER (PARTITION BY cluster, task_uid) = 1 AS seen_today
-  FROM (SELECT t.*, row_number() OVER (PARTITION BY cluster, task_uid ORDER BY observed_at DESC, ts DESC) AS latest FROM task_last t) x`,
+      // Ties of times are broken by resourceVersion (numeric text: longer is later), then a
+      // release after an admission, so two records of one moment always give the same status.
+      `SELECT *, max(CASE WHEN ts >= ${start} THEN 1 ELSE 0 END) OVER (PARTITION BY cluster, task_uid) = 1 AS seen_today,
+       min(gone_at) OVER (PARTITION BY cluster, task_uid) AS first_gone_at
+  FROM (SELECT t.*, row_number() OVER (PARTITION BY cluster, task_uid
+                                       ORDER BY observed_at DESC, ts DESC, length(coalesce(resource_version, '')) DESC,
+                                                coalesce(resource_version, '') DESC, CASE WHEN holds THEN 1 ELSE 0 END ASC) AS latest
+          FROM task_last t) x`,
+    ],
+    [
+      // Stretches a task waited for quota: from creation to its first admission, and from each
+      // end that left it queued (an eviction, or an end only bounded because the next admission
+      // came) to its next admission; a wait still open lasts to the end of the data.
+      'task_waits',
+      `SELECT s.cluster, s.task_uid, 'queue' AS wait, s.created_at AS wait_from,
+       coalesce(l.first_admitted_at, s.first_gone_at, ${FAR_FUTURE}) AS wait_to
+  FROM task_status s LEFT JOIN task_lives l ON l.cluster = s.cluster AND l.task_uid = s.task_uid
+ WHERE s.latest = 1 AND s.created_at IS NOT NULL
+UNION ALL
+SELECT a.cluster, a.task_uid, 'requeue', a.end_at, coalesce(a.next_start, s.first_gone_at, ${FAR_FUTURE})
+  FROM task_admissions a JOIN task_status s ON s.cluster = a.cluster AND s.task_uid = a.task_uid AND s.latest = 1
+ WHERE a.end_at < ${FAR_FUTURE} AND (a.next_start IS NOT NULL OR a.end_reason IN ('preempted', 'evicted'))`,
+    ],
+    [
+      'task_pending',
+      `SELECT w.cluster, w.task_uid,
+       ${sum(`CASE WHEN w.wait = 'requeue' THEN ${waitSeconds} END`)} AS requeue_wait_seconds,
+       ${sum(waitSeconds)} AS pending_seconds
+  FROM task_waits w LEFT JOIN horizon h ON h.cluster = w.cluster
+ WHERE least(w.wait_to, ${end}, coalesce(h.horizon_at, ${FAR_FUTURE})) > greatest(w.wait_from, ${start})
+ GROUP BY w.cluster, w.task_uid`,
     ],
   ];
   const select = new Map<string, string>([
-    ['day', `CAST(${start} AS DATE)`],
+    ['usage_date', `CAST(${start} AS DATE)`],
     ['task_uid', 's.task_uid'],
     ['task_name', 'coalesce(l.task_name, s.task_name)'],
     ['kind', 's.kind'],
@@ -506,20 +551,38 @@ export function taskDailySql(options: IntervalOptions): string {
     ['created_at', 'coalesce(l.created_at, s.created_at)'],
     ['first_admitted_at', 'l.first_admitted_at'],
     ['ended_at', 'l.ended_at'],
-    ['status', 's.status'],
+    // The last record may still say running when a later snapshot or relist ended the interval.
+    [
+      'status',
+      `CASE WHEN s.status = 'running' AND l.last_end_at <= ${end} AND l.last_start_at <= s.ts
+            THEN CASE l.last_end_reason WHEN 'finished' THEN 'finished' WHEN 'failed' THEN 'failed' WHEN 'preempted' THEN 'preempted'
+                                        WHEN 'evicted' THEN 'pending' ELSE 'deleted' END
+            ELSE s.status END`,
+    ],
     ['admissions', 'CAST(coalesce(l.admissions, 0) AS INTEGER)'],
     ['preemptions', 'CAST(coalesce(l.preemptions, 0) AS INTEGER)'],
     ['queue_wait_seconds', `CAST(date_diff('millisecond', coalesce(l.created_at, s.created_at), l.first_admitted_at) AS DOUBLE) / 1000.0`],
+    ['requeue_wait_seconds', 'coalesce(p.requeue_wait_seconds, 0)'],
+    ['pending_seconds', 'coalesce(p.pending_seconds, 0)'],
     ...STEMS.map((st) => [`${st}_hours`, `coalesce(h.${st}_hours, 0)`] as [string, string]),
   ]);
-  return `${withClause(ctes)}
+  return withStaged(ctes, `
 SELECT ${columnsOf('task_daily').map((c) => `${select.get(c) ?? 'NULL'} AS ${c}`).join(',\n       ')}
   FROM task_status s
   LEFT JOIN task_lives l ON l.cluster = s.cluster AND l.task_uid = s.task_uid
   LEFT JOIN task_hours h ON h.cluster = s.cluster AND h.task_uid = s.task_uid
+  LEFT JOIN task_pending p ON p.cluster = s.cluster AND p.task_uid = s.task_uid
  WHERE s.latest = 1 AND (s.seen_today OR coalesce(${STEMS.map((st) => `h.${st}_hours`).join(' + ')}, 0) > 0
 )
- ORDER BY task_name, task_uid`;
+ ORDER BY task_name, task_uid`, options.staged);
+}
+
+/**
+ * The CTEs of a range that several rollups read, for building them once (staging.ts): the held
+ * intervals and the quota segments with lending.
+ */
+export function sharedRangeCtes(options: IntervalOptions): Cte[] {
+  return [...rollupCtes(options), ...quotaSweepCtes(options, { lent: true })];
 }
 
 /** The SELECT that computes a rollup table for a range. */

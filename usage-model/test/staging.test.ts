@@ -1,0 +1,60 @@
+// Staging: what the rollup queries leave out when a day's shared CTEs are already tables.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { TrinoSQL } from 'dt-sql-parser';
+import { withClause, type Cte } from '../src/sql/intervals.js';
+import { athenaRelations, rawRelations } from '../src/sql/relations.js';
+import { rollupSql, sharedRangeCtes } from '../src/sql/rollups.js';
+import { STAGED_CTES, stagingSelects, withStaged } from '../src/sql/staging.js';
+import { ROLLUP_TABLE_NAMES } from '../src/rollup-schema.js';
+
+const chain: Cte[] = [
+  ['raw_rows', 'SELECT * FROM raw'],
+  ['spans', 'SELECT * FROM raw_rows'],
+  ['spans_hourly', 'SELECT * FROM spans'],
+  ['unrelated', 'SELECT 1 AS x'],
+];
+const options = {
+  relations: rawRelations(athenaRelations('hyperpod_usage')),
+  range: { start: Date.parse('2025-01-31T00:00:00Z'), end: Date.parse('2025-02-01T00:00:00Z') },
+  clusters: ['ml-prod'],
+};
+
+describe('staging', () => {
+  it('with nothing staged, writes the WITH clause of every CTE, as the queries always were', () => {
+    assert.equal(withStaged(chain, '\nSELECT * FROM spans_hourly'), `${withClause(chain)}\nSELECT * FROM spans_hourly`);
+  });
+
+  it('leaves out the staged CTEs and those only they needed, and keeps the rest in order', () => {
+    const sql = withStaged(chain, 'SELECT * FROM spans_hourly JOIN raw_rows USING (id)', new Set(['spans']));
+    assert.equal(sql, 'WITH raw_rows AS (\nSELECT * FROM raw\n),\nspans_hourly AS (\nSELECT * FROM spans\n)\nSELECT * FROM spans_hourly JOIN raw_rows USING (id)');
+    assert.equal(withStaged(chain, 'SELECT * FROM spans_hourly', new Set(['spans_hourly'])), 'SELECT * FROM spans_hourly');
+  });
+
+  it('builds each staged table from the ones before it, and no rollup builds them again', () => {
+    const selects = stagingSelects(sharedRangeCtes(options));
+    assert.deepEqual(selects.map((s) => s.name), [...STAGED_CTES]);
+    const held = selects.find((s) => s.name === 'held')?.select ?? '';
+    assert.doesNotMatch(held, /\bintervals AS \(/, 'held reads the staged intervals');
+    assert.match(held, /\bFROM intervals\b/);
+    const staged = new Set<string>(STAGED_CTES);
+    for (const table of ROLLUP_TABLE_NAMES.filter((t) => t !== 'prices')) {
+      const sql = rollupSql(table as Exclude<typeof table, 'prices'>, { ...options, staged });
+      for (const name of STAGED_CTES) assert.doesNotMatch(sql, new RegExp(`\\b${name} AS \\(`), `${table} builds ${name} again`);
+    }
+  });
+
+  it('staged statements are valid Trino too', () => {
+    const parser = new TrinoSQL();
+    const staged = new Set<string>(STAGED_CTES);
+    const statements = [
+      ...stagingSelects(sharedRangeCtes(options)).map((s) => s.select),
+      ...ROLLUP_TABLE_NAMES.filter((t) => t !== 'prices').map((t) => rollupSql(t as Exclude<typeof t, 'prices'>, { ...options, staged })),
+    ];
+    for (const sql of statements) assert.deepEqual(parser.validate(sql).map((e) => e.message), []);
+  });
+
+  it('refuses shared CTEs that lack a staged one', () => {
+    assert.throws(() => stagingSelects(chain), /lack heartbeats/);
+  });
+});
