@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { assertClusterName, heldCtes, withClause } from '@hyperpod-usage/model';
-import { ConfigError, parseDuration } from '../config.js';
+import { ConfigError, parseFlushInterval } from '../config.js';
 import { DuckDbEngine } from '../engine/duckdb-engine.js';
 import type { ResultRow } from '../engine/query-engine.js';
 import { createLogger } from '../log.js';
@@ -104,7 +104,7 @@ export async function simulate(args: readonly string[]): Promise<void> {
     const scenario = resolveScenario(name);
     console.log(`Playing ${scenario.name} (${new Date(scenario.start).toISOString()} to ${new Date(scenario.end).toISOString()}) at ${speed}x ...`);
     if (metricsPort !== undefined) console.log(`  collector metrics at http://${values['metrics-address']}:${metricsPort}/metrics`);
-    const result = await runSimulation({ scenario, clusterName, storage, speed, flushIntervalMs: parseDuration(values['flush-interval'], 'flush-interval'), log, ...metrics });
+    const result = await runSimulation({ scenario, clusterName, storage, speed, flushIntervalMs: parseFlushInterval(values['flush-interval']), log, ...metrics });
     console.log(`  ${result.recordsWritten} records written to ${storage.directory} in ${result.realSeconds.toFixed(1)} s`);
     console.log(formatCaptureTable(await capturedPerTeam(storage.directory, scenario.start, scenario.end)));
   }
