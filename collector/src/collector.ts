@@ -132,6 +132,7 @@ export class Collector {
           this.metrics.spoolBytes.set(this.spool.bytes);
           this.uploader.notify();
         },
+        freeBytes: () => this.spool.freeBytes,
       },
       observer: {
         written: (table, records, bytes) => {

@@ -36,7 +36,12 @@ const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 export interface RecordOutput {
   /** Stores one Parquet file; throws SpoolFullError when there is no room. */
   write(key: string, body: Uint8Array): Promise<void>;
+  /** Bytes the output can still take; lets a flush skip encoding while a full spool has not drained. */
+  freeBytes?(): number;
 }
+
+/** Rows per Parquet file at most: bounds the encoder's memory when a large backlog is written. */
+const MAX_ROWS_PER_FILE = 10_000;
 
 export interface RecorderObserver {
   written(table: RawTableName, records: number, bytes: number): void;
@@ -72,8 +77,8 @@ export function estimateRowBytes(row: Row): number {
   }
   return bytes;
 }
-const ROW_BASE_BYTES = 160;
-const CELL_BYTES = 24;
+const ROW_BASE_BYTES = 300;
+const CELL_BYTES = 36;
 const STRING_BASE_BYTES = 16;
 const BIGINT_BYTES = 24;
 
@@ -114,6 +119,8 @@ export class Recorder {
   private readonly seen = new Map<string, Seen>();
   private sequence = 0;
   private spoolIsFull = false;
+  /** Free bytes the output reported when it last refused a file for lack of room. */
+  private fullAtFreeBytes: number | undefined;
   private flushing: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: RecorderOptions) {}
@@ -204,32 +211,44 @@ export class Recorder {
     this.buffer = new Map();
     this.bufferedCount = 0;
     this.bufferedByteCount = 0;
-    let full = false;
+    // While the spool stays as full as when it refused a file, encoding would only be thrown away.
+    let full = this.fullAtFreeBytes !== undefined && (this.options.output.freeBytes?.() ?? Number.POSITIVE_INFINITY) <= this.fullAtFreeBytes;
     let failure: unknown;
-    for (const batch of batches) {
-      if (full || failure !== undefined) {
-        this.requeue(batch);
-        continue;
-      }
-      const body = this.encode(batch);
-      if (!body) continue;
-      const key = `${batch.partition}/${this.options.writerId}-${String(this.sequence++).padStart(8, '0')}.parquet`;
-      try {
-        await this.options.output.write(key, body);
-        this.options.observer?.written?.(batch.table, batch.rows.length, body.length);
-      } catch (e) {
-        // Full spool or a write error (ENOSPC, EIO): keep the records and try again next flush.
-        if (e instanceof SpoolFullError) full = true;
-        else failure = e;
-        this.requeue(batch);
+    for (const whole of batches) {
+      for (const batch of full || failure !== undefined ? [whole] : splitBatch(whole)) {
+        if (full || failure !== undefined) {
+          this.requeue(batch);
+          continue;
+        }
+        const body = this.encode(batch);
+        if (!body) continue;
+        full = await this.writeOrRequeue(batch, body, (e) => (failure = e));
       }
     }
+    this.fullAtFreeBytes = full ? (this.options.output.freeBytes?.() ?? undefined) : undefined;
     this.setSpoolFull(full);
     this.enforceBufferLimit();
     this.options.observer?.buffered?.(this.bufferedCount, this.bufferedByteCount);
     if (failure !== undefined) {
       this.options.observer?.flushFailed?.(failure);
       throw failure;
+    }
+  }
+
+  /** Writes one file; on a full spool or a write error (ENOSPC, EIO) keeps the records for the next flush. Returns true when full. */
+  private async writeOrRequeue(batch: Batch, body: Uint8Array, failed: (e: unknown) => void): Promise<boolean> {
+    {
+      const key = `${batch.partition}/${this.options.writerId}-${String(this.sequence++).padStart(8, '0')}.parquet`;
+      try {
+        await this.options.output.write(key, body);
+        this.options.observer?.written?.(batch.table, batch.rows.length, body.length);
+        return false;
+      } catch (e) {
+        this.requeue(batch);
+        if (e instanceof SpoolFullError) return true;
+        failed(e);
+        return false;
+      }
     }
   }
 
@@ -283,17 +302,27 @@ export class Recorder {
     const byteLimit = this.options.maxBufferedBytes ?? defaultBufferLimitBytes();
     const over = () => this.bufferedCount > limit || this.bufferedByteCount > byteLimit;
     if (!over()) return;
-    const batches = [...this.buffer.entries()];
-    for (const [key, batch] of batches) {
+    // Oldest first: batches in insertion order, rows in arrival order within each.
+    for (const [key, batch] of [...this.buffer.entries()]) {
       if (!over()) break;
-      this.buffer.delete(key);
-      this.bufferedCount -= batch.rows.length;
-      this.bufferedByteCount -= batch.bytes;
-      this.options.observer?.dropped?.(batch.table, batch.rows.length);
+      let drop = 0;
+      let droppedBytes = 0;
+      while (drop < batch.rows.length && (this.bufferedCount - drop > limit || this.bufferedByteCount - droppedBytes > byteLimit)) {
+        droppedBytes += estimateRowBytes(batch.rows[drop] as Row);
+        drop++;
+      }
+      if (drop === batch.rows.length) this.buffer.delete(key);
+      else batch.rows.splice(0, drop);
+      batch.bytes -= droppedBytes;
+      this.bufferedCount -= drop;
+      this.bufferedByteCount -= droppedBytes;
+      this.options.observer?.dropped?.(batch.table, drop);
       this.options.log.error('dropping records: spool and memory buffer are full', {
         table: batch.table,
         partition: batch.partition,
-        records: batch.rows.length,
+        records: drop,
+        bufferedBytes: this.bufferedByteCount,
+        limitBytes: byteLimit,
       });
     }
   }
@@ -336,6 +365,16 @@ export class Recorder {
     const o = this.options;
     return heartbeatRow(o.cluster, at, o.writerId, o.version, snapshot, o.flushIntervalMs);
   }
+}
+
+function splitBatch(batch: Batch): Batch[] {
+  if (batch.rows.length <= MAX_ROWS_PER_FILE) return [batch];
+  const parts: Batch[] = [];
+  for (let i = 0; i < batch.rows.length; i += MAX_ROWS_PER_FILE) {
+    const rows = batch.rows.slice(i, i + MAX_ROWS_PER_FILE);
+    parts.push({ table: batch.table, partition: batch.partition, rows, bytes: rows.reduce((n, r) => n + estimateRowBytes(r), 0) });
+  }
+  return parts;
 }
 
 function producesRecords(typed: TypedObject): boolean {

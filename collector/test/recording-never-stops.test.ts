@@ -219,3 +219,31 @@ describe('the uploader', () => {
     }
   });
 });
+
+describe('a full spool under the Deployment heap cap', () => {
+  it('drops the oldest records (counted) instead of running out of heap', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { readFileSync } = await import('node:fs');
+    const { fileURLToPath } = await import('node:url');
+    const deployment = readFileSync(fileURLToPath(new URL('../deploy/base/deployment.yaml', import.meta.url)), 'utf8');
+    const heapFlag = /--max-old-space-size=\d+/.exec(deployment)?.[0];
+    assert.equal(heapFlag, '--max-old-space-size=128');
+    const dir = mkdtempSync(join(tmpdir(), 'hpu-heapcap-'));
+    try {
+      // 30,000 records take about 67 MiB of heap (2.2 KB each, collector/bench/buffer-memory.ts):
+      // more than the buffer's quarter of the heap limit, so the drop path runs.
+      const out = execFileSync(
+        process.execPath,
+        [heapFlag as string, '--conditions=development', '--import', 'tsx', fileURLToPath(new URL('./support/buffer-under-heap-cap.ts', import.meta.url)), dir, '30000'],
+        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      const result = JSON.parse(out.trim().split('\n').pop() as string) as Record<string, number>;
+      assert.ok((result.dropped ?? 0) > 0, 'records were dropped on purpose');
+      assert.ok((result.dropped ?? 0) + (result.buffered ?? 0) === 30_000 + 7, `every record is either buffered or counted as dropped: ${out}`);
+      assert.ok((result.bufferedBytes ?? Infinity) <= (result.heapLimit ?? 0) / 4);
+      assert.ok((result.peakHeap ?? Infinity) < (result.heapLimit ?? 0), out);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

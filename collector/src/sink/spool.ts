@@ -63,6 +63,10 @@ export class Spool {
     return this.totalBytes;
   }
 
+  get freeBytes(): number {
+    return Math.max(0, this.maxBytes - this.totalBytes);
+  }
+
   get oldestKey(): string | undefined {
     return this.queue[0]?.key;
   }
