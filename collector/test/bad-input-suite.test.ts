@@ -1,0 +1,179 @@
+// Bad input never stops recording: malformed objects go through the Kubernetes API test server
+// into a real `hpu collect` process. After each one the test waits for the collector to count a
+// skip for it (an object skipped, a field skipped or a value written as null), then creates a
+// canary workload and waits until the collector holds it. At the end every canary must be in the
+// written records, the process must still be running (no crash) and must stop cleanly.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { DuckDbEngine } from '../src/engine/duckdb-engine.js';
+import { FakeApiServer, KUEUE_V1BETA1, NAMESPACES, NODES } from '../src/simulator/api-server.js';
+import {
+  CLUSTER_QUEUE,
+  NAMESPACE,
+  clusterQueueObject,
+  malformedCases,
+  namespaceObject,
+  nodeObject,
+  workloadObject,
+} from './support/malformed-objects.js';
+
+const CANARY_QUEUE = 'cq-canary';
+/** Real time the collector gets to count a skip or see a canary (a skip by the encoder waits for a 1 s flush). */
+const WAIT_MS = 6000;
+const SKIP_COUNTERS = [
+  'hyperpod_usage_collector_objects_skipped_total',
+  'hyperpod_usage_collector_fields_skipped_total',
+  'hyperpod_usage_collector_values_nulled_total',
+];
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Sums a metric's samples (all label sets) in Prometheus text; a label filter narrows them. */
+function metricSum(text: string, name: string, labelFilter = ''): number {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    if (labelFilter && !line.includes(labelFilter)) continue;
+    sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sum;
+}
+
+const skipsIn = (text: string): number => SKIP_COUNTERS.reduce((sum, name) => sum + metricSum(text, name), 0);
+const canariesIn = (text: string): number =>
+  metricSum(text, 'hyperpod_usage_workloads', `cluster_queue="${CANARY_QUEUE}",state="admitted"`);
+const healthLines = (text: string): string =>
+  text
+    .split('\n')
+    .filter((l) => !l.startsWith('#') && /workloads|skipped|nulled|dropped|flush_failures/.test(l))
+    .join('\n');
+
+function canary(index: number) {
+  const object = workloadObject(`canary-${index}`);
+  object.status.admission.clusterQueue = CANARY_QUEUE;
+  return object;
+}
+
+/** Every directory name under root, recursively. */
+function folderNames(root: string): string[] {
+  return readdirSync(root, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name);
+}
+
+describe('bad input through the API server into a collector process', () => {
+  const root = mkdtempSync(join(tmpdir(), 'hpu-bad-input-'));
+  const dataDir = join(root, 'data');
+  const server = new FakeApiServer({ kueueVersions: ['v1beta1'] });
+  let child: ChildProcess;
+  let metricsUrl: string;
+  let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  let stderr = '';
+
+  const scrape = async (): Promise<string> => {
+    assert.equal(exited, undefined, `the collector exited (${JSON.stringify(exited)}):\n${stderr.slice(-4000)}`);
+    const res = await fetch(`${metricsUrl}/metrics`);
+    return res.text();
+  };
+  /** Polls until check(metrics) holds; false when the time is up. */
+  const waitFor = async (check: (metrics: string) => boolean, ms = WAIT_MS): Promise<boolean> => {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      if (check(await scrape())) return true;
+      if (Date.now() > deadline) return false;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+
+  before(async () => {
+    const url = await server.start();
+    server.create(NAMESPACES, namespaceObject(NAMESPACE));
+    server.create(KUEUE_V1BETA1.clusterQueues, clusterQueueObject(CLUSTER_QUEUE));
+    server.create(KUEUE_V1BETA1.clusterQueues, clusterQueueObject(CANARY_QUEUE));
+    server.create(NODES, nodeObject('node-good'));
+    const kubeconfig = join(root, 'kubeconfig.yaml');
+    writeFileSync(
+      kubeconfig,
+      `apiVersion: v1\nkind: Config\nclusters: [{name: fake, cluster: {server: "${url}", insecure-skip-tls-verify: true}}]\n` +
+        `users: [{name: u, user: {token: t}}]\ncontexts: [{name: fake, context: {cluster: fake, user: u}}]\ncurrent-context: fake\n`,
+    );
+    const port = await freePort();
+    metricsUrl = `http://127.0.0.1:${port}`;
+    const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
+    child = spawn(
+      process.execPath,
+      ['--conditions=development', '--import', 'tsx', cli, 'collect',
+        '--cluster-name', 'bad-input', '--storage-url', dataDir, '--spool-dir', join(root, 'spool'),
+        '--kubeconfig', kubeconfig, '--leader-elect', 'false', '--flush-interval', '1s',
+        '--metrics-address', '127.0.0.1', '--metrics-port', String(port), '--log-level', 'error'],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-20_000);
+    });
+    child.once('exit', (code, signal) => {
+      exited = { code, signal };
+    });
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      assert.equal(exited, undefined, `the collector did not start:\n${stderr}`);
+      const ready = await fetch(`${metricsUrl}/readyz`).then((r) => r.ok, () => false);
+      if (ready) break;
+      assert.ok(Date.now() < deadline, `the collector was not ready within 60 s:\n${stderr}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  });
+
+  after(async () => {
+    if (exited === undefined) child.kill('SIGKILL');
+    await server.stop();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('counts a skip for each of 55 malformed objects, never crashes or stalls, and records every canary', async () => {
+    const cases = malformedCases();
+    assert.ok(cases.length >= 50, `${cases.length} cases`);
+    const uncounted: string[] = [];
+    for (const [i, c] of cases.entries()) {
+      const before = skipsIn(await scrape());
+      server.create(c.type, c.object);
+      if (!(await waitFor((m) => skipsIn(m) > before))) uncounted.push(c.what);
+      server.create(KUEUE_V1BETA1.workloads, canary(i));
+      if (!(await waitFor((m) => canariesIn(m) === i + 1))) {
+        assert.fail(`stalled after "${c.what}": canary-${i} was not seen\n${healthLines(await scrape())}\n${stderr.slice(-3000)}`);
+      }
+    }
+    assert.deepEqual(uncounted, [], `no skip was counted for ${uncounted.length} of ${cases.length} malformed objects`);
+
+    // SIGTERM: the last flush writes what is buffered; a clean exit, not a crash.
+    child.kill('SIGTERM');
+    await new Promise((r) => (exited ? r(undefined) : child.once('exit', r)));
+    assert.deepEqual(exited, { code: 0, signal: null }, stderr.slice(-4000));
+
+    const engine = await DuckDbEngine.open(dataDir);
+    try {
+      const { rows } = await engine.query(`SELECT count(DISTINCT workload_name) AS n FROM workload WHERE workload_name LIKE 'canary-%'`);
+      assert.equal(Number(rows[0]?.n), cases.length, 'every canary is in the records');
+      const flavors = await engine.query(`SELECT DISTINCT flavor FROM workload WHERE flavor LIKE '%function%' OR flavor LIKE '%native code%'`);
+      assert.deepEqual(flavors.rows, [], 'no flavor was read from Object.prototype');
+    } finally {
+      await engine.close();
+    }
+    // Times outside the years the tables cover must not become partitions.
+    const years = folderNames(dataDir).filter((n) => n.startsWith('year=')).map((n) => Number(n.slice(5)));
+    assert.ok(years.length > 0);
+    assert.deepEqual(years.filter((y) => y < 1970 || y > 9999), [], 'no year=0001 or year=10000 partitions');
+  });
+});
