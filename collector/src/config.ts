@@ -127,6 +127,15 @@ function parsePort(value: string | undefined, option: string, fallback: number):
   return port;
 }
 
+/** `YYYY-MM-DD` that names a real calendar day (2025-02-30 does not), as UTC midnight epoch ms. */
+export function parseIsoDay(value: string, option: string): number {
+  const ms = /^\d{4}-\d\d-\d\d$/.test(value) ? Date.parse(`${value}T00:00:00Z`) : NaN;
+  if (Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== value) {
+    throw new ConfigError(`--${option}: ${value} is not a date (expected YYYY-MM-DD)`);
+  }
+  return ms;
+}
+
 const SIZE = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|K|M|G|T)?$/;
 const SIZE_UNITS: Record<string, number> = { '': 1, K: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
 

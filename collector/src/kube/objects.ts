@@ -63,19 +63,31 @@ function asInt(v: unknown): number | null {
   return Number.isFinite(n) ? Math.trunc(n) : null;
 }
 
+/** Keys come from the cluster: a prototype-free object, so `constructor` or `__proto__` are plain keys. */
 function asStringMap(v: unknown, keep: (key: string) => boolean = () => true): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out = Object.create(null) as Record<string, string>;
   for (const [k, val] of Object.entries(asObject(v))) if (typeof val === 'string' && keep(k)) out[k] = val;
   return out;
 }
 
-/** RFC 3339 time to epoch ms; null when absent, a problem noted when unreadable. */
+/**
+ * Times outside these bounds are not real transition times: Go's zero time (0001-01-01) stands
+ * for "unset", and no Kubernetes object predates 2000 or is dated past 9999 (Athena's timestamp
+ * range). Taken as times they would make partitions like year=0001.
+ */
+const EARLIEST_TIME_MS = Date.UTC(2000, 0, 1);
+const LATEST_TIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/** RFC 3339 time to epoch ms; null when absent, a problem noted when unreadable or impossible. */
 function readTime(v: unknown, what: string, problems: Problems): number | null {
   if (v === undefined || v === null || v === '') return null;
-  if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : v.getTime();
-  const ms = typeof v === 'string' ? Date.parse(v) : NaN;
+  const ms = v instanceof Date ? v.getTime() : typeof v === 'string' ? Date.parse(v) : NaN;
   if (Number.isNaN(ms)) {
     problems.push(`unreadable time in ${what}`);
+    return null;
+  }
+  if (ms < EARLIEST_TIME_MS || ms > LATEST_TIME_MS) {
+    problems.push(`impossible time in ${what}: ${new Date(ms).toISOString()}`);
     return null;
   }
   return ms;
