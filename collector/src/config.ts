@@ -12,6 +12,17 @@ import { DEFAULT_TEAM_MAPPING, loadTeamMapping, type TeamMappingConfig } from '.
 
 export class ConfigError extends Error {}
 
+/** Runs a validator whose errors are the user's to fix, turning them into ConfigErrors (exit 2). */
+export function asConfigError<T>(validate: () => T, option?: string): T {
+  try {
+    return validate();
+  } catch (e) {
+    if (e instanceof ConfigError) throw e;
+    const message = (e as Error).message ?? String(e);
+    throw new ConfigError(option ? `--${option}: ${message}` : message);
+  }
+}
+
 export interface CollectorConfig {
   clusterName: string;
   storage: StorageLocation;

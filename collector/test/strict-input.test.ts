@@ -153,3 +153,32 @@ describe('CLI errors', () => {
     }
   });
 });
+
+describe('configuration errors exit 2 in every command, with one line', () => {
+  it('simulate, aggregate, report and collect', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { fileURLToPath } = await import('node:url');
+    const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
+    const dir = mkdtempSync(join(tmpdir(), 'hpu-exit-'));
+    try {
+      const notYaml = join(dir, 'kubeconfig');
+      writeFileSync(notYaml, 'clusters: [\n  oops: {');
+      const cases: Array<[string[], RegExp]> = [
+        [['simulate', '--cluster-name', 'a/b'], /--cluster-name: invalid cluster name/],
+        [['aggregate', '--engine', 'athena', '--storage-url', 'gs://x', '--database', 'd', '--workgroup', 'w', '--days', '1'], /--storage-url: unsupported storage URL/],
+        [['aggregate', '--from', '2025-02-30', '--to', '2025-03-01'], /--from: 2025-02-30 is not a date/],
+        [['report', '--type', 'summary', '--format', 'csv', '--start-date', '2025-02-30', '--end-date', '2025-03-01', '--cluster-name', 'c', '--output-report-location', dir], /--start-date: 2025-02-30 is not a date/],
+        [['collect', '--cluster-name', 'c', '--storage-url', join(dir, 'data'), '--kubeconfig', notYaml], /not a valid kubeconfig .*kubeconfig/],
+        [['collect', '--cluster-name', 'c', '--storage-url', join(dir, 'data'), '--flush-interval', '0.0001ms'], /--flush-interval: must be between 1s and 1h/],
+      ];
+      for (const [args, pattern] of cases) {
+        const run = spawnSync(process.execPath, ['--conditions=development', '--import', 'tsx', cli, ...args], { encoding: 'utf8', timeout: 120_000 });
+        assert.equal(run.status, 2, `${args.join(' ')}: ${run.stderr}`);
+        assert.match(run.stderr, pattern);
+        assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

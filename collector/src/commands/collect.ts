@@ -28,7 +28,9 @@ export function loadKubeConfig(path: string | undefined): KubeConfig {
     const unreadable = (e as { code?: unknown }).code === 'ENOENT' || (e as { code?: unknown }).code === 'EACCES';
     throw new ConfigError(`${unreadable ? 'cannot read kubeconfig' : 'not a valid kubeconfig'} ${file ?? '(in-cluster)'}: ${reason}`);
   }
-  if (!kubeConfig.getCurrentCluster()) throw new ConfigError('no Kubernetes cluster configured: pass --kubeconfig or run in a pod');
+  if (!kubeConfig.getCurrentCluster()) {
+    throw new ConfigError(`no Kubernetes cluster configured${file ? ` in kubeconfig ${file}` : ''}: pass --kubeconfig or run in a pod`);
+  }
   return kubeConfig;
 }
 
