@@ -237,18 +237,16 @@ export class Recorder {
 
   /** Writes one file; on a full spool or a write error (ENOSPC, EIO) keeps the records for the next flush. Returns true when full. */
   private async writeOrRequeue(batch: Batch, body: Uint8Array, failed: (e: unknown) => void): Promise<boolean> {
-    {
-      const key = `${batch.partition}/${this.options.writerId}-${String(this.sequence++).padStart(8, '0')}.parquet`;
-      try {
-        await this.options.output.write(key, body);
-        this.options.observer?.written?.(batch.table, batch.rows.length, body.length);
-        return false;
-      } catch (e) {
-        this.requeue(batch);
-        if (e instanceof SpoolFullError) return true;
-        failed(e);
-        return false;
-      }
+    const key = `${batch.partition}/${this.options.writerId}-${String(this.sequence++).padStart(8, '0')}.parquet`;
+    try {
+      await this.options.output.write(key, body);
+      this.options.observer?.written?.(batch.table, batch.rows.length, body.length);
+      return false;
+    } catch (e) {
+      this.requeue(batch);
+      if (e instanceof SpoolFullError) return true;
+      failed(e);
+      return false;
     }
   }
 
