@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { sqlString } from '@hyperpod-usage/model';
+import { sqlIdentifier, sqlString, type RawTableName } from '@hyperpod-usage/model';
 import { DuckDbEngine } from '../src/engine/duckdb-engine.js';
-import { FakeApiServer, KUEUE_V1BETA1, NAMESPACES, NODES } from '../src/simulator/api-server.js';
+import { FakeApiServer, KUEUE_V1BETA1, NAMESPACES, NODES, PODS } from '../src/simulator/api-server.js';
 import {
   CLUSTER_QUEUE,
   NAMESPACE,
@@ -21,6 +21,7 @@ import {
   malformedCases,
   namespaceObject,
   nodeObject,
+  podObject,
   workloadObject,
 } from './support/malformed-objects.js';
 
@@ -98,12 +99,14 @@ describe('bad input through the API server into a collector process', () => {
     }
   };
   let engine: DuckDbEngine | undefined;
-  /** Whether the workload's record is in the Parquet files the collector wrote. */
-  const recorded = async (name: string): Promise<boolean> => {
+  /** Whether an object's record is in the Parquet files the collector wrote. */
+  const recorded = async (name: string, table: RawTableName = 'workload', column = 'workload_name'): Promise<boolean> => {
     await scrape(); // fails at once when the process is gone
     engine ??= await DuckDbEngine.open(dataDir);
     await engine.refreshViews();
-    const { rows } = await engine.query(`SELECT count(*) AS n FROM workload WHERE workload_name = ${sqlString(name)}`);
+    const { rows } = await engine.query(
+      `SELECT count(*) AS n FROM ${sqlIdentifier(table)} WHERE ${sqlIdentifier(column)} = ${sqlString(name)}`,
+    );
     return Number(rows[0]?.n) > 0;
   };
 
@@ -169,6 +172,17 @@ describe('bad input through the API server into a collector process', () => {
       if (!(await waitFor(() => recorded(name), CANARY_WAIT_MS))) {
         assert.fail(`stalled after "${c.what}": ${name} was not recorded\n${healthLines(await scrape())}\n${stderr.slice(-3000)}`);
       }
+    }
+    // Every watch still delivers: a good object of each other kind is recorded too.
+    server.create(PODS, podObject('canary-pod'));
+    server.create(NODES, nodeObject('canary-node'));
+    server.create(KUEUE_V1BETA1.clusterQueues, clusterQueueObject('canary-cq'));
+    for (const [name, table, column] of [
+      ['canary-pod', 'pod', 'pod'],
+      ['canary-node', 'node', 'name'],
+      ['canary-cq', 'clusterqueue', 'cluster_queue'],
+    ] as const) {
+      assert.ok(await waitFor(() => recorded(name, table, column), CANARY_WAIT_MS), `${name} was not recorded in ${table}`);
     }
     assert.deepEqual(uncounted, [], `no skip was counted for ${uncounted.length} of ${cases.length} malformed objects`);
 
