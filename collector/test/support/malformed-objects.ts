@@ -129,6 +129,12 @@ export interface MalformedCase {
   what: string;
   type: ResourceType;
   object: Json;
+  /**
+   * 'skip': the collector must count a skip. 'plain-key': a key that only breaks code that reads
+   * cluster keys through a plain object (`constructor`, `__proto__`); it must be kept as an
+   * ordinary name, with nothing from Object.prototype in the records.
+   */
+  expect: 'skip' | 'plain-key';
 }
 
 type Kind = 'workload' | 'clusterqueue' | 'pod' | 'node' | 'namespace';
@@ -141,12 +147,17 @@ const BUILDERS: Record<Kind, { type: ResourceType; build: (name: string) => Json
 };
 
 /** One case: a fresh valid object of the kind, broken by `breakIt`. */
-function malformed(kind: Kind, what: string, breakIt: (o: Json) => void): (index: number) => MalformedCase {
+function malformed(
+  kind: Kind,
+  what: string,
+  breakIt: (o: Json) => void,
+  expect: MalformedCase['expect'] = 'skip',
+): (index: number) => MalformedCase {
   return (index) => {
     const { type, build } = BUILDERS[kind];
     const object = build(`bad-${kind}-${index}`);
     breakIt(object);
-    return { what: `${kind}: ${what}`, type, object };
+    return { what: `${kind}: ${what}`, type, object, expect };
   };
 }
 
@@ -170,11 +181,11 @@ const CASES = [
   malformed('workload', 'cpu request "1.5.5"', (o) => (requests(o).cpu = '1.5.5')),
   malformed('workload', 'cpu request "" (empty)', (o) => (requests(o).cpu = '')),
   malformed('workload', 'cpu request 1e400', (o) => (requests(o).cpu = '1e400')),
-  malformed('workload', 'a resource named constructor', (o) => Object.assign(requests(o), { constructor: '4' })),
-  malformed('workload', 'a resource named __proto__', (o) => Object.defineProperty(requests(o), '__proto__', { value: '4', enumerable: true })),
+  malformed('workload', 'a resource named constructor', (o) => Object.assign(requests(o), { constructor: '4' }), 'plain-key'),
+  malformed('workload', 'a resource named __proto__', (o) => Object.defineProperty(requests(o), '__proto__', { value: '4', enumerable: true }), 'plain-key'),
   malformed('workload', 'admission usage GPU -8', (o) => (o.status.admission.podSetAssignments[0].resourceUsage['nvidia.com/gpu'] = '-8')),
   malformed('workload', 'admission count 2^31', (o) => (o.status.admission.podSetAssignments[0].count = 2 ** 31)),
-  malformed('workload', 'admission flavor named constructor', (o) => Object.assign(o.status.admission.podSetAssignments[0].flavors, { constructor: FLAVOR })),
+  malformed('workload', 'admission flavor named constructor', (o) => Object.assign(o.status.admission.podSetAssignments[0].flavors, { constructor: FLAVOR }), 'plain-key'),
   malformed('workload', 'Admitted at 0001-01-01', (o) => (o.status.conditions[1].lastTransitionTime = '0001-01-01T00:00:00Z')),
   malformed('workload', 'Admitted at "yesterday"', (o) => (o.status.conditions[1].lastTransitionTime = 'yesterday')),
   malformed('workload', 'Admitted in year 10000', (o) => (o.status.conditions[1].lastTransitionTime = '+010000-01-01T00:00:00Z')),
@@ -193,8 +204,8 @@ const CASES = [
   malformed('clusterqueue', 'GPU nominalQuota of 200,000 digits', (o) => (gpuQuota(o).nominalQuota = HUGE_DIGITS)),
   malformed('clusterqueue', 'GPU borrowingLimit 9999999999999999999Ki', (o) => (gpuQuota(o).borrowingLimit = '9999999999999999999Ki')),
   malformed('clusterqueue', 'GPU nominalQuota "eight"', (o) => (gpuQuota(o).nominalQuota = 'eight')),
-  malformed('clusterqueue', 'a quota resource named constructor', (o) => (gpuQuota(o).name = 'constructor')),
-  malformed('clusterqueue', 'a flavor named __proto__', (o) => (o.spec.resourceGroups[0].flavors[0].name = '__proto__')),
+  malformed('clusterqueue', 'a quota resource named constructor', (o) => (gpuQuota(o).name = 'constructor'), 'plain-key'),
+  malformed('clusterqueue', 'a flavor named __proto__', (o) => (o.spec.resourceGroups[0].flavors[0].name = '__proto__'), 'plain-key'),
   malformed('clusterqueue', 'resourceGroups is a number', (o) => (o.spec.resourceGroups = 7)),
   malformed('clusterqueue', 'flavorsUsage total -8', (o) => (o.status.flavorsUsage[0].resources[0].total = '-8')),
   malformed('clusterqueue', 'flavorsUsage total of 200,000 digits', (o) => (o.status.flavorsUsage[0].resources[0].total = HUGE_DIGITS)),
@@ -202,7 +213,7 @@ const CASES = [
   malformed('pod', 'cpu request -1', (o) => (podRequests(o).cpu = '-1')),
   malformed('pod', 'GPU request of 200,000 digits', (o) => (podRequests(o)['nvidia.com/gpu'] = HUGE_DIGITS)),
   malformed('pod', 'memory request 9999999999999999999Ki', (o) => (podRequests(o).memory = '9999999999999999999Ki')),
-  malformed('pod', 'a resource named constructor', (o) => Object.assign(podRequests(o), { constructor: '1' })),
+  malformed('pod', 'a resource named constructor', (o) => Object.assign(podRequests(o), { constructor: '1' }), 'plain-key'),
   malformed('pod', 'startTime 0001-01-01', (o) => (o.status.startTime = '0001-01-01T00:00:00Z')),
   malformed('pod', 'startTime "soon"', (o) => (o.status.startTime = 'soon')),
   malformed('pod', 'containers is a string', (o) => (o.spec.containers = 'main')),
@@ -211,7 +222,7 @@ const CASES = [
   malformed('node', 'GPU capacity -8', (o) => (o.status.capacity['nvidia.com/gpu'] = '-8')),
   malformed('node', 'GPU allocatable of 200,000 digits', (o) => (o.status.allocatable['nvidia.com/gpu'] = HUGE_DIGITS)),
   malformed('node', 'memory capacity 9999999999999999999Ki', (o) => (o.status.capacity.memory = '9999999999999999999Ki')),
-  malformed('node', 'a capacity named constructor', (o) => Object.assign(o.status.capacity, { constructor: '4' })),
+  malformed('node', 'a capacity named constructor', (o) => Object.assign(o.status.capacity, { constructor: '4' }), 'plain-key'),
   malformed('node', 'capacity is a list', (o) => (o.status.capacity = ['8'])),
   malformed('node', 'Ready since 0001-01-01', (o) => (o.status.conditions[0].lastTransitionTime = '0001-01-01T00:00:00Z')),
   // Namespaces.
