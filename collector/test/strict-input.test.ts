@@ -12,7 +12,7 @@ import { ConfigError } from '../src/config.js';
 import type { DuckDbEngine } from '../src/engine/duckdb-engine.js';
 import { silentLogger } from '../src/log.js';
 import { parseQuantityMilli, QuantityError } from '../src/kube/quantity.js';
-import { readWorkload, readPod } from '../src/kube/objects.js';
+import { readClusterQueue, readNamespace, readNode, readPod, readWorkload } from '../src/kube/objects.js';
 import { workloadRows, podRow } from '../src/records/rows.js';
 import { ClusterState } from '../src/state/cluster-state.js';
 import { DEFAULT_TEAM_MAPPING } from '../src/state/teams.js';
@@ -37,6 +37,43 @@ describe('quantities', () => {
     assert.equal(wl.requests.get('nvidia.com/gpu'), undefined);
     assert.equal(wl.requests.get('cpu'), 4000n);
     assert.equal(wl.problems.length, 1);
+  });
+});
+
+describe('fields of the wrong shape or range', () => {
+  const meta = { name: 'x', namespace: 'ns', uid: 'u' };
+  const pods = (count: unknown) => ({ metadata: meta, spec: { podSets: [{ name: 'main', count }] } });
+  const cases: Array<[string, () => { problems: string[] }]> = [
+    ['pod set count -1', () => readWorkload(pods(-1))],
+    ['pod set count "many"', () => readWorkload(pods('many'))],
+    ['pod set count 2.5', () => readWorkload(pods(2.5))],
+    ['pod set count 1,500,000,000', () => readWorkload(pods(1_500_000_000))],
+    ['podSets a string', () => readWorkload({ metadata: meta, spec: { podSets: 'a' } })],
+    ['priority "high"', () => readWorkload({ metadata: meta, spec: { priority: 'high' } })],
+    ['priority 2^63', () => readWorkload({ metadata: meta, spec: { priority: 2 ** 63 } })],
+    ['conditions an object', () => readWorkload({ metadata: meta, status: { conditions: { type: 'Admitted' } } })],
+    ['Admitted without a ClusterQueue', () => readWorkload({ metadata: meta, status: { conditions: [{ type: 'Admitted', status: 'True' }] } })],
+    ['past admitted -5', () => readWorkload({ metadata: meta, status: { accumulatedPastExecutionTimeSeconds: -5 } })],
+    ['past admitted 1e300', () => readWorkload({ metadata: meta, status: { accumulatedPastExecutionTimeSeconds: 1e300 } })],
+    ['spec null', () => readWorkload({ metadata: meta, spec: null })],
+    ['labels a list', () => readWorkload({ metadata: { ...meta, labels: ['a'] } })],
+    ['pendingWorkloads -1', () => readClusterQueue({ metadata: meta, status: { pendingWorkloads: -1 } })],
+    ['pendingWorkloads 2^31', () => readClusterQueue({ metadata: meta, status: { pendingWorkloads: 2 ** 31 } })],
+    ['resourceGroups a number', () => readClusterQueue({ metadata: meta, spec: { resourceGroups: 3 } })],
+    ['containers a string', () => readPod({ metadata: meta, spec: { containers: 'c' } })],
+    ['pod spec a number', () => readPod({ metadata: meta, spec: 7 })],
+    ['capacity a list', () => readNode({ metadata: meta, status: { capacity: ['1'] } })],
+    ['namespace labels a string', () => readNamespace({ metadata: { ...meta, labels: 'team=a' } })],
+  ];
+  for (const [what, read] of cases) {
+    it(`${what}: read as unset, noted as a problem (counted as an unreadable field)`, () => {
+      assert.ok(read().problems.length >= 1, what);
+    });
+  }
+
+  it('Go nil maps and lists (null) are not problems', () => {
+    const wl = readWorkload({ metadata: { ...meta, labels: null, ownerReferences: null }, spec: { podSets: null }, status: { conditions: null } });
+    assert.deepEqual(wl.problems, []);
   });
 });
 
