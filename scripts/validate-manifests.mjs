@@ -33,9 +33,14 @@ export const collector = {
     METRICS_PORT: '8080',
     LEADER_ELECT: 'true',
   },
+  /** Only this namespace may scrape /metrics (the NetworkPolicy's ingress). */
+  monitoringNamespace: 'monitoring',
+  /** Egress the collector needs: DNS, HTTPS (API server, S3, STS) and the EKS Pod Identity agent. */
+  egressPorts: [53, 443, 80],
+  podIdentityAgentCidrs: ['169.254.170.23/32', 'fd00:ec2::23/128'],
   env: [
     'CLUSTER_NAME', 'STORAGE_URL', 'AWS_REGION', 'FLUSH_INTERVAL', 'SPOOL_DIR', 'SPOOL_MAX_BYTES',
-    'TEAM_MAPPING_FILE', 'METRICS_ADDRESS', 'METRICS_PORT', 'LEADER_ELECT', 'LEASE_NAME', 'POD_NAMESPACE', 'POD_NAME',
+    'TEAM_MAPPING_FILE', 'METRICS_ADDRESS', 'METRICS_PORT', 'PROBE_PORT', 'MAX_FLUSH_AGE', 'LEADER_ELECT', 'LEASE_NAME', 'POD_NAMESPACE', 'POD_NAME',
     'LEASE_DURATION', 'RENEW_DEADLINE', 'RETRY_PERIOD', 'S3_ENDPOINT', 'KUEUE_API_VERSION', 'LOG_FORMAT', 'LOG_LEVEL',
   ],
   /** Cluster-wide read access, by API group: exactly these resources with get/list/watch. */
@@ -47,7 +52,7 @@ export const collector = {
   leaseVerbs: ['get', 'create', 'update'],
   requiredKinds: [
     'Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding',
-    'ConfigMap', 'Deployment', 'Service', 'PodDisruptionBudget', 'CronJob',
+    'ConfigMap', 'Deployment', 'Service', 'PodDisruptionBudget', 'CronJob', 'NetworkPolicy',
   ],
   requiredLabels: [
     'app.kubernetes.io/name', 'app.kubernetes.io/instance', 'app.kubernetes.io/part-of',
@@ -73,6 +78,8 @@ export const renderTargets = [
     dir: 'collector/deploy/overlays/example',
     requiredEnv: ['CLUSTER_NAME', 'STORAGE_URL', 'AWS_REGION'],
     requiredAggregatorEnv: ['ATHENA_DATABASE', 'ATHENA_WORKGROUP', 'STORAGE_URL', 'AWS_REGION'],
+    // What a site deploys: a tag can be moved to other content, a digest cannot.
+    requireImageDigest: true,
   },
 ];
 
@@ -293,7 +300,7 @@ function collectNodes(value, type, path, visit) {
  * The collector's own rules: security context, resources, probes, RBAC scope, env names and the
  * consistency between Deployment, Service, PDB and Role. Returns problems, one line each.
  */
-export function checkPolicies(objects, { requiredEnv = [], requiredAggregatorEnv = [] } = {}) {
+export function checkPolicies(objects, { requiredEnv = [], requiredAggregatorEnv = [], requireImageDigest = false } = {}) {
   const problems = [];
   const add = (obj, msg) => problems.push(`${obj ? objectRef(obj) : 'render'}: ${msg}`);
   const byKind = (kind) => objects.filter((o) => o?.kind === kind);
@@ -334,15 +341,94 @@ export function checkPolicies(objects, { requiredEnv = [], requiredAggregatorEnv
   const env = envValues(main);
   const leaseName = env.LEASE_NAME ?? collector.defaults.LEASE_NAME;
   const metricsPort = Number(env.METRICS_PORT ?? collector.defaults.METRICS_PORT);
+  const probePort = env.PROBE_PORT === undefined ? undefined : Number(env.PROBE_PORT);
 
   checkRbac(objects, { leaseName, add });
   if (deployment) {
-    checkDeployment(deployment, objects, { env, main, metricsPort, requiredEnv, add });
+    checkDeployment(deployment, objects, { env, main, metricsPort, probePort, requiredEnv, add });
     checkService(byKind('Service'), deployment, metricsPort, add);
     checkPdb(byKind('PodDisruptionBudget'), deployment, add);
   }
   for (const cronJob of byKind('CronJob')) checkCronJob(cronJob, objects, { requiredEnv: requiredAggregatorEnv, add });
+  checkNetworkPolicies(byKind('NetworkPolicy'), { deployment, cronJobs: byKind('CronJob'), metricsPort, add });
+  if (requireImageDigest) {
+    for (const obj of [...byKind('Deployment'), ...byKind('CronJob')]) {
+      const pod = obj.kind === 'CronJob' ? obj.spec?.jobTemplate?.spec?.template?.spec : obj.spec?.template?.spec;
+      for (const c of [...(pod?.initContainers ?? []), ...(pod?.containers ?? [])]) {
+        if (!/@sha256:[0-9a-f]{64}$/.test(String(c?.image ?? ''))) {
+          add(obj, `container "${c?.name}": image "${c?.image}" must be pinned by digest (@sha256:...) in a site overlay`);
+        }
+      }
+    }
+  }
   return problems;
+}
+
+/** Whether a NetworkPolicy applies to pods with these labels (an empty podSelector takes all). */
+function podsSelectedBy(policy, podLabels) {
+  const selector = policy.spec?.podSelector ?? {};
+  if (selector.matchExpressions?.length) return false; // not evaluated here: use matchLabels
+  if (Object.keys(selector.matchLabels ?? {}).length === 0) return true;
+  return selects(selector.matchLabels, podLabels);
+}
+
+/**
+ * The collector's traffic: ingress only to the metrics port from the monitoring namespace (the
+ * kubelet's probes are always allowed), egress only to DNS, HTTPS and the Pod Identity agent.
+ * The aggregator's pods must be covered by a policy too (nothing may reach them).
+ */
+function checkNetworkPolicies(policies, { deployment, cronJobs, metricsPort, add }) {
+  const collectorLabels = deployment?.spec?.template?.metadata?.labels;
+  for (const policy of policies) {
+    const spec = policy.spec ?? {};
+    const types = spec.policyTypes ?? [];
+    if (!types.includes('Ingress') || !types.includes('Egress')) add(policy, 'spec.policyTypes must list Ingress and Egress');
+    const isCollector = collectorLabels && podsSelectedBy(policy, collectorLabels);
+    (spec.ingress ?? []).forEach((rule, i) => {
+      const at = `ingress[${i}]`;
+      if (!isCollector) {
+        add(policy, `${at}: only the collector's metrics port takes ingress`);
+        return;
+      }
+      const ports = rule.ports ?? [];
+      if (ports.length === 0 || ports.some((p) => p?.port !== 'metrics' && p?.port !== metricsPort)) {
+        add(policy, `${at}: must name its ports (only the metrics port)`);
+      }
+      const from = rule.from ?? [];
+      if (from.length === 0) add(policy, `${at}: must say where from (the monitoring namespace)`);
+      from.forEach((peer, j) => {
+        const ns = peer?.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'];
+        if (!ns) add(policy, `${at}.from[${j}]: namespaceSelector must name the monitoring namespace (kubernetes.io/metadata.name)`);
+        if (peer?.ipBlock) add(policy, `${at}.from[${j}]: ipBlock is not allowed; scrape from the monitoring namespace`);
+      });
+    });
+    (spec.egress ?? []).forEach((rule, i) => {
+      const at = `egress[${i}]`;
+      const ports = rule.ports ?? [];
+      if (ports.length === 0) {
+        add(policy, `${at}: must name its ports (${collector.egressPorts.join(', ')})`);
+        return;
+      }
+      for (const p of ports) {
+        if (!collector.egressPorts.includes(p?.port)) add(policy, `${at}: port ${p?.port} is not one the collector needs`);
+        if (p?.endPort !== undefined) add(policy, `${at}: port ranges (endPort) are not allowed`);
+      }
+      if (ports.some((p) => p?.port === 80)) {
+        const cidrs = (rule.to ?? []).map((peer) => peer?.ipBlock?.cidr);
+        if (cidrs.length === 0 || cidrs.some((c) => !collector.podIdentityAgentCidrs.includes(c))) {
+          add(policy, `${at}: port 80 only to the EKS Pod Identity agent (${collector.podIdentityAgentCidrs.join(', ')})`);
+        }
+      }
+    });
+  }
+  if (!policies.length) return;
+  if (collectorLabels && !policies.some((p) => podsSelectedBy(p, collectorLabels))) {
+    add(null, 'no NetworkPolicy selects the collector pods');
+  }
+  for (const cronJob of cronJobs) {
+    const labels = cronJob.spec?.jobTemplate?.spec?.template?.metadata?.labels ?? {};
+    if (!policies.some((p) => podsSelectedBy(p, labels))) add(null, 'no NetworkPolicy selects the aggregator pods');
+  }
 }
 
 function checkCronJob(cronJob, objects, { requiredEnv, add }) {
@@ -477,7 +563,7 @@ function envValues(container) {
   return out;
 }
 
-function checkDeployment(deployment, objects, { env, main, metricsPort, requiredEnv, add }) {
+function checkDeployment(deployment, objects, { env, main, metricsPort, probePort, requiredEnv, add }) {
   const spec = deployment.spec ?? {};
   const pod = spec.template?.spec ?? {};
   const replicas = spec.replicas ?? 1;
@@ -521,17 +607,27 @@ function checkDeployment(deployment, objects, { env, main, metricsPort, required
   else if (port.containerPort !== metricsPort) {
     add(deployment, `${name}: port "metrics" is ${port.containerPort} but METRICS_PORT is ${metricsPort}`);
   }
+  // With PROBE_PORT the health endpoints leave the metrics port, so the probes must follow them.
+  const probeContainerPort = (main.ports ?? []).find((p) => p?.name === 'probes');
+  if (probePort !== undefined) {
+    if (!probeContainerPort) add(deployment, `${name}: PROBE_PORT is set but no container port is named "probes"`);
+    else if (probeContainerPort.containerPort !== probePort) {
+      add(deployment, `${name}: port "probes" is ${probeContainerPort.containerPort} but PROBE_PORT is ${probePort}`);
+    }
+  }
   const probePaths = { livenessProbe: '/healthz', readinessProbe: '/readyz', startupProbe: null };
   for (const [probe, path] of Object.entries(probePaths)) {
     const get = main[probe]?.httpGet;
     if (!main[probe]) continue; // reported above
     if (!get) {
-      add(deployment, `${name}: ${probe} should be an httpGet on the metrics port`);
+      add(deployment, `${name}: ${probe} should be an httpGet on the ${probePort === undefined ? 'metrics' : 'probe'} port`);
       continue;
     }
     if (path && get.path !== path) add(deployment, `${name}: ${probe} path is "${get.path}", expected "${path}"`);
-    if (get.port !== 'metrics' && get.port !== metricsPort) {
-      add(deployment, `${name}: ${probe} port ${get.port} is not the metrics port`);
+    if (probePort === undefined) {
+      if (get.port !== 'metrics' && get.port !== metricsPort) add(deployment, `${name}: ${probe} port ${get.port} is not the metrics port`);
+    } else if (get.port !== 'probes' && get.port !== probePort) {
+      add(deployment, `${name}: ${probe} port ${get.port} is not the probe port (PROBE_PORT ${probePort})`);
     }
   }
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { RAW_TABLE_NAMES, rawPartitionPath } from '@hyperpod-usage/model';
 import { props, resource, roleStatements, statementsOf, template, type Statement } from './helpers.js';
 
 const BUCKET = '${DataBucket.Arn}';
@@ -8,15 +9,42 @@ const s3Actions = (statements: Statement[]) => statements.flatMap((s) => s.Actio
 const services = (statements: Statement[]) => new Set(statements.flatMap((s) => s.Action.map((a) => a.split(':')[0])));
 const READ_ONLY_S3 = /^s3:(Get|List)/;
 
+/** IAM's resource wildcards: `*` any run of characters (slashes too), `?` exactly one. */
+function iamMatches(pattern: string, value: string): boolean {
+  const regex = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${regex}$`).test(value);
+}
+
 describe('collector role', () => {
   const statements = roleStatements('CollectorRole');
+  const put = () => statements.find((s) => s.Action.includes('s3:PutObject'))!;
+  /** The ARN of a key the collector writes; OWN stands for the template's own-cluster variable. */
+  const OWN = '${CollectorClusterName}';
+  const keyArn = (table: (typeof RAW_TABLE_NAMES)[number], cluster: string, at = Date.UTC(2025, 0, 31, 23, 30)) => {
+    const path = rawPartitionPath(table, at, cluster === OWN ? 'own-cluster' : cluster).replace('/cluster=own-cluster', `/cluster=${OWN}`);
+    return `${BUCKET}/${path}/collector-0-abc123-00000001.parquet`;
+  };
+  const mayPut = (arn: string) => put().Resource.some((pattern) => iamMatches(pattern, arn));
 
   it('may only put objects under raw/: no read, list or delete', () => {
     assert.deepEqual(s3Actions(statements), ['s3:PutObject']);
-    const put = statements.find((s) => s.Action.includes('s3:PutObject'))!;
-    assert.deepEqual(put.Resource, [objects('raw')]);
+    assert.ok(put().Resource.every((r) => r.startsWith(`${BUCKET}/raw/`)));
     assert.ok(statements.every((s) => s.Effect === 'Allow' && s.Action.every((a) => !a.includes('*'))));
     assert.ok(!statements.flatMap((s) => s.Action).some((a) => /^s3:(Get|List|Delete|Abort)/.test(a)));
+  });
+
+  it('may write only its own cluster\'s partitions and heartbeats, not another cluster\'s or any other raw key', () => {
+    for (const table of RAW_TABLE_NAMES) {
+      assert.ok(mayPut(keyArn(table, OWN)), `${table} of its own cluster`);
+      if (table === 'heartdub') continue; // heartbeats have no cluster folder; the row names the cluster
+      assert.ok(!mayPut(keyArn(table, 'another-cluster')), `${table} of another cluster`);
+      // A key that smuggles another cluster's folder in front of its own is refused too.
+      const smuggled = keyArn(table, 'another-cluster').replace('/cluster=another-cluster/', `/cluster=another-cluster/cluster=${OWN}/`);
+      assert.ok(!mayPut(smuggled), `${table}: ${smuggled}`);
+    }
+    assert.ok(!mayPut(`${BUCKET}/raw/workload/overwrite-me.parquet`));
+    assert.ok(!mayPut(`${BUCKET}/raw/new-table/cluster=${OWN}/x.parquet`));
+    assert.ok(!mayPut(`${BUCKET}/rollups/team_hourly/x.parquet`));
   });
 
   it('uses the KMS key only to encrypt, only when a key is configured, only through S3', () => {

@@ -11,6 +11,7 @@ describe('parameters', () => {
     assert.deepEqual(defaults, {
       EKSClusterName: undefined,
       ClusterNames: undefined,
+      CollectorClusterName: undefined,
       DatabaseName: 'hyperpod_usage',
       DataRetentionDays: 180,
       KmsKeyArn: '',
@@ -29,6 +30,12 @@ describe('parameters', () => {
     const cutoff = template.Parameters.BytesScannedCutoffPerQuery!;
     assert.ok(cutoff.MaxValue! <= 2_147_483_647 && Number(cutoff.Default) <= cutoff.MaxValue!);
     assert.ok(cutoff.MinValue! >= 10_000_000);
+  });
+
+  it('name the collector\'s own cluster exactly as the model names clusters', () => {
+    const own = patternOf('CollectorClusterName');
+    assert.equal(template.Parameters.CollectorClusterName!.AllowedPattern, '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$');
+    for (const name of ['hp-a', 'ml.c_1', 'a,b', '', 'x/../y', '-a']) assert.equal(own.test(name), CLUSTER_NAME_PATTERN.test(name), name);
   });
 
   it('accept comma-separated cluster names exactly as the model names clusters', () => {

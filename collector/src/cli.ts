@@ -3,10 +3,7 @@
  * `hpu`: the collector service and the tools around it. Commands load on demand, so the
  * long-running `collect` never loads DuckDB, PDF or simulator code.
  */
-import { ConfigError } from './config.js';
-import { ScenarioError } from './simulator/scenario.js';
-import { AlertSettingsError, SqlValueError } from '@hyperpod-usage/model';
-import { GrafanaApiError } from './grafana/grafana-api.js';
+import { describeError, exitCodeOf } from './cli-errors.js';
 import { COLLECTOR_VERSION } from './version.js';
 
 interface CommandModule {
@@ -82,12 +79,6 @@ function help(): string {
   ].join('\n');
 }
 
-/** Errors a user can fix: one line, exit code 2. Anything else is a bug or an outage: exit code 1. */
-function isUsageError(e: unknown): boolean {
-  const code = (e as { code?: string }).code ?? '';
-  return e instanceof ConfigError || e instanceof ScenarioError || e instanceof SqlValueError || e instanceof AlertSettingsError || e instanceof GrafanaApiError || code.startsWith('ERR_PARSE_ARGS_');
-}
-
 async function main(argv: readonly string[]): Promise<number> {
   const [name, ...args] = argv;
   if (!name || name === 'help' || name === '--help' || name === '-h') {
@@ -112,9 +103,9 @@ async function main(argv: readonly string[]): Promise<number> {
     await module.run(args);
     return 0;
   } catch (e) {
-    const message = (e instanceof Error ? e.message : String(e)).split('\n')[0];
-    console.error(`hpu ${name}: ${message}`);
-    return isUsageError(e) ? 2 : 1;
+    // Errors a user can fix exit 2; bugs and outages exit 1. Either way one line.
+    console.error(`hpu ${name}: ${describeError(e)}`);
+    return exitCodeOf(e);
   }
 }
 
@@ -124,7 +115,7 @@ main(process.argv.slice(2)).then(
     if (code !== 0 || process.argv[2] !== 'collect') process.exit(code);
   },
   (e: unknown) => {
-    console.error(`hpu: ${(e as Error).message}`);
-    process.exit(1);
+    console.error(`hpu: ${describeError(e)}`);
+    process.exit(exitCodeOf(e));
   },
 );

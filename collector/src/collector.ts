@@ -11,7 +11,7 @@ import { resolveKueueVersion, watchedKinds, type WatchedKindName } from './kube/
 import { InformerSet, type WatchBackoffOptions, type WatchEventType } from './kube/informers.js';
 import type { Logger } from './log.js';
 import { CollectorMetrics } from './metrics.js';
-import { Recorder } from './recorder.js';
+import { Recorder, defaultBufferLimitBytes } from './recorder.js';
 import { startHttpServer, type RunningHttpServer } from './http-server.js';
 import { openObjectStore, type ObjectStore, type StoreOptions } from './sink/object-store.js';
 import { Spool } from './sink/spool.js';
@@ -40,8 +40,21 @@ export const alwaysLeader: LeadershipFactory = (callbacks) => ({
 
 export type CollectorSettings = Pick<
   CollectorConfig,
-  'clusterName' | 'storage' | 'flushIntervalMs' | 'spoolDir' | 'spoolMaxBytes' | 'teamMapping' | 'metricsAddress' | 'metricsPort' | 'identity' | 'kueueVersion'
->;
+    | 'clusterName'
+  | 'storage'
+  | 'flushIntervalMs'
+  | 'spoolDir'
+  | 'spoolMaxBytes'
+  | 'teamMapping'
+  | 'metricsAddress'
+  | 'metricsPort'
+  | 'identity'
+  | 'kueueVersion'
+> &
+  Partial<Pick<CollectorConfig, 'maxFlushAgeMs' | 'probePort'>>;
+
+/** Default of --max-flush-age: a leader that wrote nothing for this long is restarted by its liveness probe. */
+export const DEFAULT_MAX_FLUSH_AGE_MS = 10 * 60_000;
 
 export interface CollectorDeps {
   kubeConfig: KubeConfig;
@@ -74,6 +87,9 @@ export class Collector {
   private readonly stopSignal = new AbortController();
   private loop: Promise<void> | undefined;
   private lastLoopRealMs = Date.now();
+  /** Real time of the last flush that wrote all it had, or of becoming leader. */
+  private lastFlushOkRealMs = Date.now();
+  private probeServer: RunningHttpServer | undefined;
 
   constructor(
     private readonly settings: CollectorSettings,
@@ -95,7 +111,13 @@ export class Collector {
         this.metrics.spoolBytes.set(this.spool.bytes);
       },
       failed: () => this.metrics.uploadFailures.inc(),
+      quarantined: () => {
+        this.metrics.spoolQuarantined.inc();
+        this.metrics.spoolBytes.set(this.spool.bytes);
+      },
     });
+    const bufferLimitBytes = defaultBufferLimitBytes();
+    this.metrics.bufferLimitBytes.set(bufferLimitBytes);
     this.recorder = new Recorder({
       cluster: settings.clusterName,
       writerId: this.writerId,
@@ -110,6 +132,7 @@ export class Collector {
           this.metrics.spoolBytes.set(this.spool.bytes);
           this.uploader.notify();
         },
+        freeBytes: () => this.spool.freeBytes,
       },
       observer: {
         written: (table, records, bytes) => {
@@ -117,9 +140,15 @@ export class Collector {
           this.metrics.bytesWritten.inc({ table }, bytes);
         },
         dropped: (table, records) => this.metrics.recordsDropped.inc({ table }, records),
-        buffered: (records) => this.metrics.bufferedRecords.set(records),
+        buffered: (records, bytes) => {
+          this.metrics.bufferedRecords.set(records);
+          this.metrics.bufferedBytes.set(bytes);
+        },
         spoolFull: (full) => this.metrics.spoolFull.set(full ? 1 : 0),
+        valuesNulled: (table, column, count) => this.metrics.valuesNulled.inc({ table, column }, count),
+        flushFailed: () => this.metrics.flushFailures.inc(),
       },
+      maxBufferedBytes: bufferLimitBytes,
     });
     this.leadership = (deps.leadership ?? alwaysLeader)({
       onStartedLeading: () => this.startedLeading(),
@@ -127,9 +156,25 @@ export class Collector {
     });
   }
 
-  /** Address of the metrics and health endpoints once started. */
+  /** Address of the metrics (and, without a separate probe port, health) endpoints once started. */
   get url(): string | undefined {
     return this.server?.url;
+  }
+
+  /** Address of /healthz and /readyz once started. */
+  get probeUrl(): string | undefined {
+    return (this.probeServer ?? this.server)?.url;
+  }
+
+  /**
+   * Liveness: the timer loop runs, and a leader has flushed successfully within --max-flush-age.
+   * A leader whose flushes keep failing (spool disk broken) is restarted; a standby writes nothing.
+   */
+  private healthy(): boolean {
+    const now = Date.now();
+    const loopAlive = now - this.lastLoopRealMs < 2 * this.clock.realDelay(this.settings.flushIntervalMs) + 30_000;
+    const flushing = !this.leading || now - this.lastFlushOkRealMs < (this.settings.maxFlushAgeMs ?? DEFAULT_MAX_FLUSH_AGE_MS);
+    return loopAlive && flushing;
   }
 
   get isLeader(): boolean {
@@ -145,11 +190,11 @@ export class Collector {
     this.metrics.spoolBytes.set(this.spool.bytes);
     if (pending > 0) this.log.info('resuming uploads left in the spool', { files: pending, bytes: this.spool.bytes });
     this.uploader.start();
-    this.server = await startHttpServer(this.settings.metricsAddress, this.settings.metricsPort, {
-      metrics: async () => ({ contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() }),
-      healthy: () => Date.now() - this.lastLoopRealMs < 2 * this.clock.realDelay(this.settings.flushIntervalMs) + 30_000,
-      ready: () => this.ready,
-    });
+    const metrics = async () => ({ contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() });
+    const probes = { healthy: () => this.healthy(), ready: () => this.ready };
+    const separateProbes = this.settings.probePort !== undefined;
+    this.server = await startHttpServer(this.settings.metricsAddress, this.settings.metricsPort, separateProbes ? { metrics } : { metrics, ...probes });
+    if (separateProbes) this.probeServer = await startHttpServer(this.settings.metricsAddress, this.settings.probePort ?? 0, probes);
     const kueueVersion = await resolveKueueVersion(this.deps.kubeConfig, this.settings.kueueVersion);
     this.log.info('starting collector', {
       cluster: this.settings.clusterName,
@@ -157,6 +202,7 @@ export class Collector {
       kueue: kueueVersion,
       storage: this.deps.store?.description ?? this.settings.storage,
       metrics: this.server.url,
+      ...(this.probeServer ? { probes: this.probeServer.url } : {}),
     });
     this.informers = new InformerSet(
       watchedKinds(kueueVersion),
@@ -181,6 +227,7 @@ export class Collector {
 
   private startedLeading(): void {
     this.leading = true;
+    this.lastFlushOkRealMs = Date.now();
     this.metrics.leader.set(1);
     this.log.info('leading: writing records', { writer: this.writerId });
     if (this.live) this.snapshotNow();
@@ -206,8 +253,10 @@ export class Collector {
     try {
       await this.recorder.flush(at, heartbeat);
       this.metrics.lastFlush.set(at / 1000);
+      this.lastFlushOkRealMs = Date.now();
+      this.metrics.lastFlushSuccess.set(this.lastFlushOkRealMs / 1000);
     } catch (e) {
-      this.log.error('flush failed; records stay buffered', { error: e });
+      this.log.error('flush failed; records stay buffered and the next flush retries', { error: e, bufferedRecords: this.recorder.buffered });
     }
   }
 
@@ -269,6 +318,7 @@ export class Collector {
     await this.leadership.stop();
     this.leading = false;
     await this.server?.close();
+    await this.probeServer?.close();
   }
 
   /** Stops at once without a final flush or upload: what a crash looks like (tests). */
@@ -281,5 +331,6 @@ export class Collector {
     await this.informers?.stop();
     await this.uploader.stop();
     await this.server?.close();
+    await this.probeServer?.close();
   }
 }

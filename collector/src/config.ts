@@ -12,6 +12,17 @@ import { DEFAULT_TEAM_MAPPING, loadTeamMapping, type TeamMappingConfig } from '.
 
 export class ConfigError extends Error {}
 
+/** Runs a validator whose errors are the user's to fix, turning them into ConfigErrors (exit 2). */
+export function asConfigError<T>(validate: () => T, option?: string): T {
+  try {
+    return validate();
+  } catch (e) {
+    if (e instanceof ConfigError) throw e;
+    const message = (e as Error).message ?? String(e);
+    throw new ConfigError(option ? `--${option}: ${message}` : message);
+  }
+}
+
 export interface CollectorConfig {
   clusterName: string;
   storage: StorageLocation;
@@ -23,6 +34,10 @@ export interface CollectorConfig {
   teamMapping: TeamMappingConfig;
   metricsAddress: string;
   metricsPort: number;
+  /** Serve /healthz and /readyz on this port instead of the metrics port. */
+  probePort: number | undefined;
+  /** A leader with no successful flush for this long fails /healthz. */
+  maxFlushAgeMs: number;
   leaderElect: boolean;
   leaseName: string;
   leaseNamespace: string;
@@ -50,6 +65,8 @@ export const COLLECTOR_OPTIONS = {
   'team-mapping': 'TEAM_MAPPING_FILE',
   'metrics-address': 'METRICS_ADDRESS',
   'metrics-port': 'METRICS_PORT',
+  'probe-port': 'PROBE_PORT',
+  'max-flush-age': 'MAX_FLUSH_AGE',
   'leader-elect': 'LEADER_ELECT',
   'lease-name': 'LEASE_NAME',
   'lease-namespace': 'POD_NAMESPACE',
@@ -71,12 +88,14 @@ export const COLLECT_USAGE = `Usage: hpu collect [options]   (each option can al
   --storage-url URL          STORAGE_URL         s3://bucket/prefix or a local directory (required)
   --region REGION            AWS_REGION          AWS region of the bucket
   --s3-endpoint URL          S3_ENDPOINT         S3-compatible endpoint (tests, MinIO)
-  --flush-interval DURATION  FLUSH_INTERVAL      how often records are written (default 60s)
+  --flush-interval DURATION  FLUSH_INTERVAL      how often records are written (default 60s; 1s to 1h)
   --spool-dir DIR            SPOOL_DIR           local spool (default ./.hpu-spool)
   --spool-max-bytes SIZE     SPOOL_MAX_BYTES     spool limit (default 1Gi)
   --team-mapping FILE        TEAM_MAPPING_FILE   YAML mapping of namespaces/ClusterQueues to teams
   --metrics-address ADDR     METRICS_ADDRESS     address of /metrics, /healthz, /readyz (default 0.0.0.0)
   --metrics-port PORT        METRICS_PORT        port of /metrics, /healthz, /readyz (default 8080; 0 = any)
+  --probe-port PORT          PROBE_PORT          serve /healthz and /readyz on this port, /metrics alone on the other
+  --max-flush-age DURATION   MAX_FLUSH_AGE       /healthz fails when the leader flushed nothing for this long (default 10m or 3 flush intervals)
   --leader-elect BOOL        LEADER_ELECT        elect a leader with a Lease (default true)
   --lease-name NAME          LEASE_NAME          Lease name (default hyperpod-usage-collector)
   --lease-namespace NS       POD_NAMESPACE       Lease namespace (default hyperpod-usage)
@@ -97,6 +116,34 @@ export function parseDuration(value: string, option: string): number {
   if (!m) throw new ConfigError(`--${option}: invalid duration ${JSON.stringify(value)} (use e.g. 500ms, 60s, 5m, 1h)`);
   const ms = Number(m[1]) * (DURATION_UNITS[m[2] as string] ?? 1);
   if (ms <= 0) throw new ConfigError(`--${option}: must be greater than zero`);
+  return ms;
+}
+
+/** A duration within [minMs, maxMs], named in the error as written. */
+export function parseBoundedDuration(value: string, option: string, minMs: number, maxMs: number, bounds: string): number {
+  const ms = parseDuration(value, option);
+  if (ms < minMs || ms > maxMs) throw new ConfigError(`--${option}: must be between ${bounds}, got ${JSON.stringify(value)}`);
+  return ms;
+}
+
+/** 1 s .. 1 h: shorter floods storage with tiny files, longer loses the hour-partition rhythm. */
+export const parseFlushInterval = (value: string, option = 'flush-interval'): number =>
+  parseBoundedDuration(value, option, 1000, 3_600_000, '1s and 1h');
+
+function parsePort(value: string | undefined, option: string, fallback: number): number {
+  const port = Number(value ?? String(fallback));
+  if (value?.trim() === '' || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError(`--${option}: expected a port number, got ${JSON.stringify(value)}`);
+  }
+  return port;
+}
+
+/** `YYYY-MM-DD` that names a real calendar day (2025-02-30 does not), as UTC midnight epoch ms. */
+export function parseIsoDay(value: string, option: string): number {
+  const ms = /^\d{4}-\d\d-\d\d$/.test(value) ? Date.parse(`${value}T00:00:00Z`) : NaN;
+  if (Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== value) {
+    throw new ConfigError(`--${option}: ${value} is not a date (expected YYYY-MM-DD)`);
+  }
   return ms;
 }
 
@@ -153,10 +200,15 @@ export function parseCollectorConfig(args: readonly string[], env: NodeJS.Proces
 
   const clusterName = wrap(() => assertClusterName(required('cluster-name')));
   const storage = wrap(() => parseStorageUrl(required('storage-url')));
-  const metricsPort = Number(get('metrics-port') ?? '8080');
-  if (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65535) {
-    throw new ConfigError(`--metrics-port: expected a port number, got ${JSON.stringify(get('metrics-port'))}`);
-  }
+  const metricsPort = parsePort(get('metrics-port'), 'metrics-port', 8080);
+  const probeText = get('probe-port');
+  const probePort = probeText === undefined ? undefined : parsePort(probeText, 'probe-port', 0);
+  if (probePort !== undefined && probePort !== 0 && probePort === metricsPort) throw new ConfigError('--probe-port: must differ from --metrics-port');
+  const flushIntervalMs = parseFlushInterval(get('flush-interval') ?? '60s');
+  const maxFlushAgeText = get('max-flush-age');
+  // Default: 10 minutes, or three flush intervals when those are longer.
+  const maxFlushAgeMs = maxFlushAgeText === undefined ? Math.max(600_000, 3 * flushIntervalMs) : parseDuration(maxFlushAgeText, 'max-flush-age');
+  if (maxFlushAgeMs < 2 * flushIntervalMs) throw new ConfigError('--max-flush-age: must be at least twice --flush-interval');
   const leaseDurationMs = parseDuration(get('lease-duration') ?? '15s', 'lease-duration');
   const renewDeadlineMs = parseDuration(get('renew-deadline') ?? '10s', 'renew-deadline');
   const retryPeriodMs = parseDuration(get('retry-period') ?? '2s', 'retry-period');
@@ -170,12 +222,14 @@ export function parseCollectorConfig(args: readonly string[], env: NodeJS.Proces
     storage,
     region: get('region'),
     s3Endpoint: get('s3-endpoint'),
-    flushIntervalMs: parseDuration(get('flush-interval') ?? '60s', 'flush-interval'),
+    flushIntervalMs,
     spoolDir: get('spool-dir') ?? '.hpu-spool',
     spoolMaxBytes: parseSize(get('spool-max-bytes') ?? '1Gi', 'spool-max-bytes'),
     teamMapping: teamMappingFile ? wrap(() => loadTeamMapping(teamMappingFile)) : DEFAULT_TEAM_MAPPING,
     metricsAddress: get('metrics-address') ?? '0.0.0.0',
     metricsPort,
+    probePort,
+    maxFlushAgeMs,
     leaderElect: parseBool(get('leader-elect') ?? 'true', 'leader-elect'),
     leaseName: get('lease-name') ?? 'hyperpod-usage-collector',
     leaseNamespace: get('lease-namespace') ?? 'hyperpod-usage',

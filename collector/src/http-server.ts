@@ -4,12 +4,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+/** What one server serves; a path without a handler answers 404 (metrics and probes may be on separate ports). */
 export interface HttpHandlers {
-  metrics(): Promise<{ contentType: string; body: string }>;
-  /** Liveness: false only when the process is wedged and should be restarted. */
-  healthy(): boolean;
+  metrics?(): Promise<{ contentType: string; body: string }>;
+  /** Liveness: false when the process is wedged or cannot write and should be restarted. */
+  healthy?(): boolean;
   /** Readiness: every watch cache has completed its first list. */
-  ready(): boolean;
+  ready?(): boolean;
 }
 
 export interface RunningHttpServer {
@@ -25,7 +26,7 @@ export async function startHttpServer(address: string, port: number, handlers: H
       res.end(body);
     };
     if (req.method !== 'GET' && req.method !== 'HEAD') return text(405, 'method not allowed\n');
-    if (path === '/metrics') {
+    if (path === '/metrics' && handlers.metrics) {
       handlers.metrics().then(
         ({ contentType, body }) => {
           res.writeHead(200, { 'Content-Type': contentType });
@@ -35,8 +36,8 @@ export async function startHttpServer(address: string, port: number, handlers: H
       );
       return;
     }
-    if (path === '/healthz') return handlers.healthy() ? text(200, 'ok\n') : text(503, 'unhealthy\n');
-    if (path === '/readyz') return handlers.ready() ? text(200, 'ok\n') : text(503, 'not ready: watch caches still syncing\n');
+    if (path === '/healthz' && handlers.healthy) return handlers.healthy() ? text(200, 'ok\n') : text(503, 'unhealthy: timer loop stuck or no successful flush within --max-flush-age\n');
+    if (path === '/readyz' && handlers.ready) return handlers.ready() ? text(200, 'ok\n') : text(503, 'not ready: watch caches still syncing\n');
     text(404, 'not found\n');
   });
   await new Promise<void>((resolve, reject) => {

@@ -37,11 +37,17 @@ export class CollectorMetrics {
   readonly recordsWritten = counter(COLLECTOR_METRICS.recordsWritten, this.registry);
   readonly bytesWritten = counter(COLLECTOR_METRICS.bytesWritten, this.registry);
   readonly recordsDropped = counter(COLLECTOR_METRICS.recordsDropped, this.registry);
+  readonly valuesNulled = counter(COLLECTOR_METRICS.valuesNulled, this.registry);
+  readonly flushFailures = counter(COLLECTOR_METRICS.flushFailures, this.registry);
+  readonly spoolQuarantined = counter(COLLECTOR_METRICS.spoolQuarantined, this.registry);
   readonly uploads = counter(COLLECTOR_METRICS.uploads, this.registry);
   readonly uploadFailures = counter(COLLECTOR_METRICS.uploadFailures, this.registry);
   readonly spoolBytes = gauge(COLLECTOR_METRICS.spoolBytes, this.registry);
   readonly spoolFull = gauge(COLLECTOR_METRICS.spoolFull, this.registry);
   readonly bufferedRecords = gauge(COLLECTOR_METRICS.bufferedRecords, this.registry);
+  readonly bufferedBytes = gauge(COLLECTOR_METRICS.bufferedBytes, this.registry);
+  readonly bufferLimitBytes = gauge(COLLECTOR_METRICS.bufferLimitBytes, this.registry);
+  readonly lastFlushSuccess = gauge(COLLECTOR_METRICS.lastFlushSuccess, this.registry);
   readonly leader = gauge(COLLECTOR_METRICS.leader, this.registry);
   readonly lastUploadSuccess = gauge(COLLECTOR_METRICS.lastUploadSuccess, this.registry);
   readonly lastFlush = gauge(COLLECTOR_METRICS.lastFlush, this.registry);

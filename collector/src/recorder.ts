@@ -24,6 +24,7 @@ import {
   type RowContext,
 } from './records/rows.js';
 import type { ClusterState, TypedObject } from './state/cluster-state.js';
+import { getHeapStatistics } from 'node:v8';
 import { encodeParquet } from './sink/parquet.js';
 import { SpoolFullError } from './sink/spool.js';
 
@@ -35,14 +36,51 @@ const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 export interface RecordOutput {
   /** Stores one Parquet file; throws SpoolFullError when there is no room. */
   write(key: string, body: Uint8Array): Promise<void>;
+  /** Bytes the output can still take; lets a flush skip encoding while a full spool has not drained. */
+  freeBytes?(): number;
 }
+
+/** Rows per Parquet file at most: bounds the encoder's memory when a large backlog is written. */
+const MAX_ROWS_PER_FILE = 10_000;
 
 export interface RecorderObserver {
   written(table: RawTableName, records: number, bytes: number): void;
   dropped(table: RawTableName, records: number): void;
-  buffered(records: number): void;
+  buffered(records: number, bytes: number): void;
   spoolFull(full: boolean): void;
+  /** A value its Parquet column cannot hold was written as null. */
+  valuesNulled(table: RawTableName, column: string, count: number): void;
+  /** A flush failed; its records stay buffered for the next one. */
+  flushFailed(error: unknown): void;
 }
+
+/** Share of the V8 heap limit that buffered records may take; the rest is caches, parsing, Parquet encoding. */
+const BUFFER_SHARE_OF_HEAP = 0.25;
+
+/** The default bound of the in-memory buffer, in estimated heap bytes. */
+export function defaultBufferLimitBytes(heapLimitBytes = getHeapStatistics().heap_size_limit): number {
+  return Math.floor(heapLimitBytes * BUFFER_SHARE_OF_HEAP);
+}
+
+/**
+ * Estimated heap bytes of one buffered row (a plain object of about 30-60 cells). The constants
+ * come from collector/bench/buffer-memory.ts, which measures the real heap cost per record and
+ * prints it beside this estimate.
+ */
+export function estimateRowBytes(row: Row): number {
+  let bytes = ROW_BASE_BYTES;
+  for (const key in row) {
+    const v = row[key];
+    bytes += CELL_BYTES;
+    if (typeof v === 'string') bytes += STRING_BASE_BYTES + v.length;
+    else if (typeof v === 'bigint') bytes += BIGINT_BYTES;
+  }
+  return bytes;
+}
+const ROW_BASE_BYTES = 300;
+const CELL_BYTES = 36;
+const STRING_BASE_BYTES = 16;
+const BIGINT_BYTES = 24;
 
 export interface RecorderOptions {
   cluster: string;
@@ -56,12 +94,15 @@ export interface RecorderOptions {
   observer?: Partial<RecorderObserver>;
   /** Records held in memory while the spool is full before the oldest are dropped (loudly). */
   maxBufferedRecords?: number;
+  /** Estimated heap bytes of buffered records before the oldest are dropped; default a quarter of the heap limit. */
+  maxBufferedBytes?: number;
 }
 
 interface Batch {
   table: RawTableName;
   partition: string;
   rows: Row[];
+  bytes: number;
 }
 
 interface Seen {
@@ -74,9 +115,12 @@ interface Seen {
 export class Recorder {
   private buffer = new Map<string, Batch>();
   private bufferedCount = 0;
+  private bufferedByteCount = 0;
   private readonly seen = new Map<string, Seen>();
   private sequence = 0;
   private spoolIsFull = false;
+  /** Free bytes the output reported when it last refused a file for lack of room. */
+  private fullAtFreeBytes: number | undefined;
   private flushing: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: RecorderOptions) {}
@@ -134,8 +178,10 @@ export class Recorder {
    * spool. Flushes run one at a time. Rows that do not fit wait in memory for the next flush.
    */
   flush(at: number, heartbeat = true): Promise<void> {
-    this.flushing = this.flushing.then(() => this.flushNow(at, heartbeat));
-    return this.flushing;
+    const run = this.flushing.then(() => this.flushNow(at, heartbeat));
+    // A failed flush must not stop the ones after it: the chain goes on, the caller sees the error.
+    this.flushing = run.catch(() => undefined);
+    return run;
   }
 
   /** Forgets buffered records (after losing leadership: the next leader's snapshot covers them). */
@@ -143,12 +189,18 @@ export class Recorder {
     const n = this.bufferedCount;
     this.buffer.clear();
     this.bufferedCount = 0;
-    this.options.observer?.buffered?.(0);
+    this.bufferedByteCount = 0;
+    this.options.observer?.buffered?.(0, 0);
     return n;
   }
 
   get buffered(): number {
     return this.bufferedCount;
+  }
+
+  /** Estimated heap bytes of the buffered records. */
+  get bufferedBytes(): number {
+    return this.bufferedByteCount;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -158,26 +210,75 @@ export class Recorder {
     const batches = [...this.buffer.values()];
     this.buffer = new Map();
     this.bufferedCount = 0;
-    let full = false;
-    for (const batch of batches) {
-      if (full) {
-        this.requeue(batch);
-        continue;
-      }
-      const key = `${batch.partition}/${this.options.writerId}-${String(this.sequence++).padStart(8, '0')}.parquet`;
-      const body = encodeParquet(RAW_TABLES[batch.table], batch.rows, `hyperpod-usage-collector ${this.options.version}`);
-      try {
-        await this.options.output.write(key, body);
-        this.options.observer?.written?.(batch.table, batch.rows.length, body.length);
-      } catch (e) {
-        if (!(e instanceof SpoolFullError)) throw e;
-        full = true;
-        this.requeue(batch);
+    this.bufferedByteCount = 0;
+    // While the spool stays as full as when it refused a file, encoding would only be thrown away.
+    let full = this.fullAtFreeBytes !== undefined && (this.options.output.freeBytes?.() ?? Number.POSITIVE_INFINITY) <= this.fullAtFreeBytes;
+    let failure: unknown;
+    for (const whole of batches) {
+      for (const batch of full || failure !== undefined ? [whole] : splitBatch(whole)) {
+        if (full || failure !== undefined) {
+          this.requeue(batch);
+          continue;
+        }
+        const body = this.encode(batch);
+        if (!body) continue;
+        full = await this.writeOrRequeue(batch, body, (e) => (failure = e));
       }
     }
+    this.fullAtFreeBytes = full ? (this.options.output.freeBytes?.() ?? undefined) : undefined;
     this.setSpoolFull(full);
     this.enforceBufferLimit();
-    this.options.observer?.buffered?.(this.bufferedCount);
+    this.options.observer?.buffered?.(this.bufferedCount, this.bufferedByteCount);
+    if (failure !== undefined) {
+      this.options.observer?.flushFailed?.(failure);
+      throw failure;
+    }
+  }
+
+  /** Writes one file; on a full spool or a write error (ENOSPC, EIO) keeps the records for the next flush. Returns true when full. */
+  private async writeOrRequeue(batch: Batch, body: Uint8Array, failed: (e: unknown) => void): Promise<boolean> {
+    const key = `${batch.partition}/${this.options.writerId}-${String(this.sequence++).padStart(8, '0')}.parquet`;
+    try {
+      await this.options.output.write(key, body);
+      this.options.observer?.written?.(batch.table, batch.rows.length, body.length);
+      return false;
+    } catch (e) {
+      this.requeue(batch);
+      if (e instanceof SpoolFullError) return true;
+      failed(e);
+      return false;
+    }
+  }
+
+  /**
+   * Parquet for one batch. Unrepresentable values become nulls (counted, logged). Anything else
+   * the encoder throws would throw again on every retry, so that batch is dropped, loudly.
+   */
+  private encode(batch: Batch): Uint8Array | undefined {
+    const nulled = new Map<string, number>();
+    try {
+      const body = encodeParquet(RAW_TABLES[batch.table], batch.rows, `hyperpod-usage-collector ${this.options.version}`, (column) =>
+        nulled.set(column, (nulled.get(column) ?? 0) + 1),
+      );
+      if (nulled.size > 0) {
+        for (const [column, count] of nulled) this.options.observer?.valuesNulled?.(batch.table, column, count);
+        this.options.log.warn('values out of range for their column written as null', {
+          table: batch.table,
+          columns: Object.fromEntries(nulled),
+        });
+      }
+      return body;
+    } catch (e) {
+      this.options.observer?.dropped?.(batch.table, batch.rows.length);
+      this.options.observer?.flushFailed?.(e);
+      this.options.log.error('dropping records the Parquet encoder cannot write', {
+        table: batch.table,
+        partition: batch.partition,
+        records: batch.rows.length,
+        error: e,
+      });
+      return undefined;
+    }
   }
 
   private setSpoolFull(full: boolean): void {
@@ -195,18 +296,31 @@ export class Recorder {
 
   /** Last resort while storage stays down and the spool is full: drop the oldest, and say so. */
   private enforceBufferLimit(): void {
-    const limit = this.options.maxBufferedRecords ?? 500_000;
-    if (this.bufferedCount <= limit) return;
-    const batches = [...this.buffer.entries()];
-    for (const [key, batch] of batches) {
-      if (this.bufferedCount <= limit) break;
-      this.buffer.delete(key);
-      this.bufferedCount -= batch.rows.length;
-      this.options.observer?.dropped?.(batch.table, batch.rows.length);
+    const limit = this.options.maxBufferedRecords ?? Number.POSITIVE_INFINITY;
+    const byteLimit = this.options.maxBufferedBytes ?? defaultBufferLimitBytes();
+    const over = () => this.bufferedCount > limit || this.bufferedByteCount > byteLimit;
+    if (!over()) return;
+    // Oldest first: batches in insertion order, rows in arrival order within each.
+    for (const [key, batch] of [...this.buffer.entries()]) {
+      if (!over()) break;
+      let drop = 0;
+      let droppedBytes = 0;
+      while (drop < batch.rows.length && (this.bufferedCount - drop > limit || this.bufferedByteCount - droppedBytes > byteLimit)) {
+        droppedBytes += estimateRowBytes(batch.rows[drop] as Row);
+        drop++;
+      }
+      if (drop === batch.rows.length) this.buffer.delete(key);
+      else batch.rows.splice(0, drop);
+      batch.bytes -= droppedBytes;
+      this.bufferedCount -= drop;
+      this.bufferedByteCount -= droppedBytes;
+      this.options.observer?.dropped?.(batch.table, drop);
       this.options.log.error('dropping records: spool and memory buffer are full', {
         table: batch.table,
         partition: batch.partition,
-        records: batch.rows.length,
+        records: drop,
+        bufferedBytes: this.bufferedByteCount,
+        limitBytes: byteLimit,
       });
     }
   }
@@ -233,16 +347,32 @@ export class Recorder {
   private pushRows(table: RawTableName, timestamp: number | null, rows: Row[], partition?: string): void {
     const path = partition ?? rawPartitionPath(table, timestamp as number, this.options.cluster);
     const key = `${table}|${path}`;
-    const batch = this.buffer.get(key) ?? { table, partition: path, rows: [] };
-    batch.rows.push(...rows);
+    const batch = this.buffer.get(key) ?? { table, partition: path, rows: [], bytes: 0 };
+    let bytes = 0;
+    for (const row of rows) {
+      batch.rows.push(row);
+      bytes += estimateRowBytes(row);
+    }
+    batch.bytes += bytes;
     this.buffer.set(key, batch);
     this.bufferedCount += rows.length;
+    this.bufferedByteCount += bytes;
   }
 
   private heartbeat(at: number, snapshot: boolean): Row {
     const o = this.options;
     return heartbeatRow(o.cluster, at, o.writerId, o.version, snapshot, o.flushIntervalMs);
   }
+}
+
+function splitBatch(batch: Batch): Batch[] {
+  if (batch.rows.length <= MAX_ROWS_PER_FILE) return [batch];
+  const parts: Batch[] = [];
+  for (let i = 0; i < batch.rows.length; i += MAX_ROWS_PER_FILE) {
+    const rows = batch.rows.slice(i, i + MAX_ROWS_PER_FILE);
+    parts.push({ table: batch.table, partition: batch.partition, rows, bytes: rows.reduce((n, r) => n + estimateRowBytes(r), 0) });
+  }
+  return parts;
 }
 
 function producesRecords(typed: TypedObject): boolean {

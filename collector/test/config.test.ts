@@ -52,6 +52,26 @@ describe('collector configuration', () => {
     rejects([], { ...base, TEAM_MAPPING_FILE: '/does/not/exist.yaml' }, /team mapping: cannot read/);
   });
 
+  it('bounds the flush interval to 1 s .. 1 h (0.0001ms once wrote 16,615 files in 20 s)', () => {
+    rejects([], { ...base, FLUSH_INTERVAL: '0.0001ms' }, /--flush-interval: must be between 1s and 1h/);
+    rejects([], { ...base, FLUSH_INTERVAL: '999ms' }, /--flush-interval: must be between 1s and 1h/);
+    rejects([], { ...base, FLUSH_INTERVAL: '61m' }, /--flush-interval: must be between 1s and 1h/);
+    assert.equal(parseCollectorConfig([], { ...base, FLUSH_INTERVAL: '1s' }).flushIntervalMs, 1000);
+    assert.equal(parseCollectorConfig([], { ...base, FLUSH_INTERVAL: '1h' }).flushIntervalMs, 3_600_000);
+  });
+
+  it('reads the liveness flush age and a separate probe port', () => {
+    const c = parseCollectorConfig([], base);
+    assert.equal(c.maxFlushAgeMs, 600_000);
+    assert.equal(c.probePort, undefined);
+    const d = parseCollectorConfig(['--max-flush-age', '3m', '--probe-port', '8081'], base);
+    assert.equal(d.maxFlushAgeMs, 180_000);
+    assert.equal(d.probePort, 8081);
+    rejects(['--max-flush-age', '30s', '--flush-interval', '60s'], base, /--max-flush-age: must be at least twice --flush-interval/);
+    rejects(['--probe-port', '8080'], base, /--probe-port: must differ from --metrics-port/);
+    rejects(['--probe-port', 'x'], base, /--probe-port: expected a port number/);
+  });
+
   it('validates the team mapping file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hpu-config-'));
     try {

@@ -15,7 +15,10 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 type K8sObject = Record<string, unknown>;
 interface Validator {
   collector: { env: string[] };
-  validateObjects(objects: K8sObject[], options?: { requiredEnv?: string[]; requiredAggregatorEnv?: string[] }): Promise<string[]>;
+  validateObjects(
+    objects: K8sObject[],
+    options?: { requiredEnv?: string[]; requiredAggregatorEnv?: string[]; requireImageDigest?: boolean },
+  ): Promise<string[]>;
   parseManifests(text: string, source?: string): { objects: K8sObject[]; problems: string[] };
   checkDockerfile(options?: { dockerfileText?: string; dockerignoreText?: string }): string[];
 }
@@ -112,7 +115,56 @@ function brokenManifests(): K8sObject[] {
         },
       },
     },
+    {
+      // Ingress from every namespace, egress to every port, and the aggregator left unselected.
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: meta('hyperpod-usage-collector', 'hyperpod-usage'),
+      spec: {
+        podSelector: { matchLabels: labels },
+        policyTypes: ['Ingress'],
+        ingress: [{ from: [{ namespaceSelector: {} }] }],
+        egress: [{ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }] }],
+      },
+    },
   ];
+}
+
+/** The collector's Deployment with /healthz and /readyz on their own port (PROBE_PORT). */
+function deploymentWithProbePort(probePort: string, probeTarget: string | number): K8sObject {
+  const probe = (path: string) => ({ httpGet: { path, port: probeTarget } });
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: meta('hyperpod-usage-collector', 'hyperpod-usage'),
+    spec: {
+      replicas: 2,
+      selector: { matchLabels: labels },
+      template: {
+        metadata: { labels },
+        spec: {
+          serviceAccountName: 'hyperpod-usage-collector',
+          containers: [
+            {
+              name: 'collector',
+              image: 'hyperpod-usage-collector:0.1.0',
+              env: [
+                { name: 'METRICS_PORT', value: '8080' },
+                { name: 'PROBE_PORT', value: probePort },
+              ],
+              ports: [
+                { name: 'metrics', containerPort: 8080 },
+                { name: 'probes', containerPort: 8081 },
+              ],
+              livenessProbe: probe('/healthz'),
+              readinessProbe: probe('/readyz'),
+              startupProbe: probe('/healthz'),
+            },
+          ],
+        },
+      },
+    },
+  };
 }
 
 describe('collector deployment', () => {
@@ -153,6 +205,11 @@ describe('collector deployment', () => {
       ['aggregation without limits', /CronJob .*container "aggregate": resources\.limits\.memory is not set/],
       ['aggregation running the wrong command', /CronJob .*args must start with "aggregate"/],
       ['aggregation args without env', /CronJob .*args refer to \$\(ATHENA_DATABASE\), which is not in its env/],
+      ['network policy without egress', /NetworkPolicy hyperpod-usage\/hyperpod-usage-collector: spec\.policyTypes must list Ingress and Egress/],
+      ['metrics open to every namespace', /NetworkPolicy .*ingress\[0\]: must name its ports \(only the metrics port\)/],
+      ['metrics from any namespace', /NetworkPolicy .*ingress\[0\]\.from\[0\]: namespaceSelector must name the monitoring namespace/],
+      ['egress to every port', /NetworkPolicy .*egress\[0\]: must name its ports/],
+      ['aggregator without a policy', /render: no NetworkPolicy selects the aggregator pods/],
     ];
     for (const [what, pattern] of expected) {
       assert.ok(problems.some((p) => pattern.test(p)), `${what} not reported; got:\n${problems.join('\n')}`);
@@ -180,6 +237,28 @@ describe('collector deployment', () => {
     const problems = await validator.validateObjects(objects);
     assert.ok(problems.includes('Service hyperpod-usage/x: spec.ports[0].port: must be integer'), problems.join('\n'));
     assert.ok(problems.some((p) => /^Widget w: no schema for apiVersion "example\.com\/v1"/.test(p)), problems.join('\n'));
+  });
+
+  it('reports a render without a NetworkPolicy', async () => {
+    const problems = await validator.validateObjects(brokenManifests().filter((o) => o.kind !== 'NetworkPolicy'));
+    assert.ok(problems.includes('render: no NetworkPolicy rendered'), problems.join('\n'));
+  });
+
+  it('checks the probes against PROBE_PORT when /healthz and /readyz have their own port', async () => {
+    const onProbePort = await validator.validateObjects([deploymentWithProbePort('8081', 'probes')]);
+    assert.ok(!onProbePort.some((p) => /Probe port|port "probes"/.test(p)), onProbePort.join('\n'));
+    const onMetricsPort = await validator.validateObjects([deploymentWithProbePort('8081', 'metrics')]);
+    assert.ok(
+      onMetricsPort.some((p) => /livenessProbe port metrics is not the probe port \(PROBE_PORT 8081\)/.test(p)),
+      onMetricsPort.join('\n'),
+    );
+    const wrongPort = await validator.validateObjects([deploymentWithProbePort('9000', 'probes')]);
+    assert.ok(wrongPort.some((p) => /port "probes" is 8081 but PROBE_PORT is 9000/.test(p)), wrongPort.join('\n'));
+  });
+
+  it('requires a digest on images where the render target asks for one (the example overlay)', async () => {
+    const tagged = await validator.validateObjects([deploymentWithProbePort('8081', 'probes')], { requireImageDigest: true });
+    assert.ok(tagged.some((p) => /image "hyperpod-usage-collector:0\.1\.0" must be pinned by digest/.test(p)), tagged.join('\n'));
   });
 
   it('checks that the Dockerfile only COPYs files that exist and are not .dockerignored', () => {

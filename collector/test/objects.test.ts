@@ -177,7 +177,7 @@ describe('memory', () => {
         annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{...}', 'kueue.x-k8s.io/workload': 'w', 'sagemaker.amazonaws.com/x': 'y' },
       },
     });
-    assert.deepEqual(pod.meta.annotations, { 'kueue.x-k8s.io/workload': 'w', 'sagemaker.amazonaws.com/x': 'y' });
+    assert.deepEqual({ ...pod.meta.annotations }, { 'kueue.x-k8s.io/workload': 'w', 'sagemaker.amazonaws.com/x': 'y' });
   });
 
   it('shrinks a cached object to the keys client-node reads, keeping its shape', () => {

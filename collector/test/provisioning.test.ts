@@ -133,6 +133,25 @@ const PROMTOOL_TESTS = [
     ],
   },
   {
+    // Two failed flushes at 11m and 12m, then none: pending 5 minutes, firing until they leave the 10-minute window.
+    name: 'flushes fail at 11m and 12m: fires from 16m to 22m',
+    input_series: [{ series: `${metric('flushFailures')}{cluster="c1",instance="a"}`, values: '0x10 1 2x50' }],
+    alert_rule_test: [
+      { eval_time: '14m', alertname: 'hpu-collector-flushes-failing', exp_alerts: [] },
+      { eval_time: '17m', alertname: 'hpu-collector-flushes-failing', exp_alerts: [alert('c1', 'critical')] },
+      { eval_time: '30m', alertname: 'hpu-collector-flushes-failing', exp_alerts: [] },
+    ],
+  },
+  {
+    name: 'a spool file quarantined at 11m: reported for the following hour',
+    input_series: [{ series: `${metric('spoolQuarantined')}{cluster="c1",instance="a"}`, values: '0x10 1x100' }],
+    alert_rule_test: [
+      { eval_time: '10m', alertname: 'hpu-collector-spool-quarantined', exp_alerts: [] },
+      { eval_time: '20m', alertname: 'hpu-collector-spool-quarantined', exp_alerts: [alert('c1', 'warning')] },
+      { eval_time: '80m', alertname: 'hpu-collector-spool-quarantined', exp_alerts: [] },
+    ],
+  },
+  {
     name: 'three Pods skipped at 11m: reported for the following hour',
     input_series: [
       { series: `${metric('objectsSkipped')}{cluster="c1",instance="a",kind="Pod",reason="invalid"}`, values: '0x10 3x100' },

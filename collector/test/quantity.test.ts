@@ -16,7 +16,8 @@ test('reads the quantity forms Kubernetes writes', () => {
   assert.equal(parseQuantity('10513290348Ki'), 10765609316352);
   assert.equal(parseQuantity('9764575761920'), 9764575761920);
   assert.equal(parseQuantity('+4'), 4);
-  assert.equal(parseQuantity('-1'), -1);
+  // No resource amount is negative (issue 9: negative GPUs were accepted): refused like any bad quantity.
+  assert.throws(() => parseQuantity('-1'), /negative quantity/);
 });
 
 test('rounds sub-milli precision up, as Kubernetes does', () => {

@@ -114,6 +114,30 @@ export const COLLECTOR_ALERT_RULES: readonly PromAlertRule[] = [
       'Spool and memory buffer were both full. The hourly snapshots restore the state of live objects, but changes in between are lost. Fix uploads, or give the spool more room (--spool-max-bytes and the emptyDir size).',
   },
   {
+    uid: 'hpu-collector-flushes-failing',
+    title: 'HyperPod usage collector cannot write its spool',
+    expr: `sum by (cluster) (increase(${m.flushFailures}[10m]))`,
+    comparison: 'gt',
+    threshold: 0,
+    for: '5m',
+    severity: 'critical',
+    summary: 'Cluster {{ $labels.cluster }}: {{ $values.B }} flushes failed to write the spool in 10 minutes.',
+    description:
+      'Writes to the spool volume fail (no space, I/O errors). Records wait in memory and each flush retries; after --max-flush-age without a successful flush /healthz fails and Kubernetes restarts the pod. Check the emptyDir volume and the node\'s disk.',
+  },
+  {
+    uid: 'hpu-collector-spool-quarantined',
+    title: 'HyperPod usage collector quarantined unreadable spool files',
+    expr: `sum by (cluster) (increase(${m.spoolQuarantined}[1h]))`,
+    comparison: 'gt',
+    threshold: 0,
+    for: '0s',
+    severity: 'warning',
+    summary: 'Cluster {{ $labels.cluster }}: {{ $values.B }} spool files could not be read and were set aside in the last hour.',
+    description:
+      'Their records are not uploaded. The files are in <spool-dir>/.quarantine/ for inspection; the log names each one. Unreadable files point at a failing disk.',
+  },
+  {
     uid: 'hpu-collector-objects-skipped',
     title: 'HyperPod usage collector skips objects it cannot read',
     expr: `sum by (cluster, kind, reason) (increase(${m.objectsSkipped}[1h]))`,

@@ -16,6 +16,9 @@ export const allObjectsArn: Json = sub(`${subVar(`${RESOURCE.bucket}.Arn`)}/*`);
 /** Every object under a folder of the bucket (`folder` may hold `${...}` variables). */
 export const objectsArn = (folder: string): Json => sub(`${subVar(`${RESOURCE.bucket}.Arn`)}/${folder}/*`);
 
+/** Objects matching a key pattern (IAM wildcards, may hold `${...}` variables). */
+export const objectsMatchingArn = (keyPattern: string): Json => sub(`${subVar(`${RESOURCE.bucket}.Arn`)}/${keyPattern}`);
+
 /** The exports folder named by the ExportsPrefix parameter. */
 export const exportsObjectsArn: Json = objectsArn(subVar(PARAM.exportsPrefix));
 

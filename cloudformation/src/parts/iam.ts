@@ -2,9 +2,11 @@
  * Who may do what: the collector writes raw records only, the aggregation reads raw records and
  * rewrites the aggregates, and Grafana readers query the aggregates.
  */
+import { RAW_TABLE_NAMES } from '@hyperpod-usage/model';
+import { subVar } from '../intrinsics.js';
 import type { Json, Resource } from '../types.js';
-import { dataCatalogArn, exportsObjectsArn, glueCatalogArns, objectsArn, workGroupArn } from './arns.js';
-import { AGGREGATE_FOLDERS, ATHENA_RESULTS_FOLDER, RAW_FOLDER } from './layout.js';
+import { dataCatalogArn, exportsObjectsArn, glueCatalogArns, objectsArn, objectsMatchingArn, workGroupArn } from './arns.js';
+import { AGGREGATE_FOLDERS, ATHENA_RESULTS_FOLDER, RAW_FOLDER, rawKeyPattern } from './layout.js';
 import { PARAM } from './names.js';
 import {
   allow,
@@ -25,13 +27,20 @@ const objectsIn = (folders: readonly string[]): Json[] => folders.map(objectsArn
 export const collectorRole: Resource = {
   Type: 'AWS::IAM::Role',
   Properties: {
-    Description: 'HyperPod usage collector: may only add raw usage records (no read, list or delete).',
+    Description: "HyperPod usage collector: may only add raw usage records of its own cluster (no read, list or delete).",
     AssumeRolePolicyDocument: podIdentityTrust(PARAM.collectorServiceAccount),
     Policies: [
       {
         PolicyName: 'write-raw-usage-records',
         PolicyDocument: policyDocument([
-          allow({ sid: 'PutRawUsageRecords', actions: ['s3:PutObject'], resources: [objectsArn(RAW_FOLDER)] }),
+          // Its own cluster's partitions only: a compromised collector cannot write another
+          // cluster's records or replace keys elsewhere under raw/ (the heartbeat table has no
+          // cluster folder; its rows name the cluster).
+          allow({
+            sid: 'PutOwnClusterRawUsageRecords',
+            actions: ['s3:PutObject'],
+            resources: RAW_TABLE_NAMES.map((table) => objectsMatchingArn(rawKeyPattern(table, subVar(PARAM.collectorClusterName)))),
+          }),
           kmsThroughS3('EncryptRawUsageRecords', ['kms:GenerateDataKey', 'kms:Encrypt']),
         ]),
       },

@@ -23,6 +23,30 @@ export interface CatalogTable {
 }
 
 export const RAW_FOLDER = 'raw';
+
+/**
+ * IAM resource patterns of one raw table's keys: time partitions by their fixed widths (`?` is
+ * one character, so no folder can slip in between) and the cluster partition as given. A new
+ * partition key has to be added here, so the collector's grant cannot silently widen.
+ */
+const PARTITION_KEY_PATTERN: Readonly<Record<string, (cluster: string) => string>> = {
+  year: () => '????',
+  month: () => '??',
+  day: () => '??',
+  hour: () => '??',
+  cluster: (cluster) => cluster,
+};
+
+export function rawKeyPattern(tableName: string, cluster: string): string {
+  const table = RAW_CATALOG_TABLES.find((t) => t.name === tableName);
+  if (!table) throw new Error(`no raw table ${tableName}`);
+  const folders = table.partitionKeys.map((key) => {
+    const pattern = PARTITION_KEY_PATTERN[key];
+    if (!pattern) throw new Error(`raw table ${tableName}: no IAM key pattern for partition key ${key}`);
+    return `${key}=${pattern(cluster)}`;
+  });
+  return [table.location, ...folders, '*'].join('/');
+}
 export const ATHENA_RESULTS_FOLDER = 'athena-results';
 
 const RAW_CATALOG_TABLES: readonly CatalogTable[] = RAW_TABLE_NAMES.map((name) => {

@@ -4,6 +4,7 @@
 export const PARAM = {
   eksClusterName: 'EKSClusterName',
   clusterNames: 'ClusterNames',
+  collectorClusterName: 'CollectorClusterName',
   databaseName: 'DatabaseName',
   dataRetentionDays: 'DataRetentionDays',
   kmsKeyArn: 'KmsKeyArn',

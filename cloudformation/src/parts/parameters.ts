@@ -33,6 +33,13 @@ export const parameters: Record<string, Parameter> = {
     AllowedPattern: `^${clusterName}(,${clusterName})*$`,
     ConstraintDescription: 'comma-separated cluster names (letters, digits, ".", "_" or "-", up to 63 each), no spaces',
   },
+  [PARAM.collectorClusterName]: {
+    Type: 'String',
+    Description:
+      "The HyperPod cluster of EKSClusterName: the collector's CLUSTER_NAME, one of ClusterNames. The collector role may write only this cluster's raw partitions (and heartbeats).",
+    AllowedPattern: `^${clusterName}$`,
+    ConstraintDescription: 'one cluster name: letters, digits, ".", "_" or "-", up to 63',
+  },
   [PARAM.databaseName]: {
     Type: 'String',
     Default: 'hyperpod_usage',
@@ -119,7 +126,7 @@ export const parameterInterface: Json = {
     },
     {
       Label: { default: 'Usage data' },
-      Parameters: [PARAM.clusterNames, PARAM.databaseName, PARAM.dataRetentionDays, PARAM.kmsKeyArn, PARAM.exportsPrefix],
+      Parameters: [PARAM.clusterNames, PARAM.collectorClusterName, PARAM.databaseName, PARAM.dataRetentionDays, PARAM.kmsKeyArn, PARAM.exportsPrefix],
     },
     { Label: { default: 'Athena' }, Parameters: [PARAM.bytesScannedCutoff] },
   ],

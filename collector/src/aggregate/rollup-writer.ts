@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { hourPartitionOf, ROLLUP_TABLES, sqlString, type RollupTableName } from '@hyperpod-usage/model';
 import type { DuckDbEngine } from '../engine/duckdb-engine.js';
@@ -34,6 +34,17 @@ function partitionPath(partition: RollupPartition): string {
   return `${table.location}/year=${p.year}/month=${p.month}/day=${p.day}/cluster=${partition.cluster}`;
 }
 
+/** The partition folder under the data directory; refuses one that would land anywhere else. */
+function insideRoot(root: string, path: string): string {
+  const base = resolve(root);
+  const target = resolve(base, path);
+  const rel = relative(base, target);
+  if (rel === '' || rel.startsWith(`..${sep}`) || rel === '..' || resolve(base, rel) !== target || path.split('/').includes('..')) {
+    throw new Error(`refusing to write rollup partition ${JSON.stringify(path)}: it is outside ${base}`);
+  }
+  return target;
+}
+
 export class LocalRollupWriter implements RollupWriter {
   constructor(
     readonly engine: DuckDbEngine,
@@ -41,7 +52,7 @@ export class LocalRollupWriter implements RollupWriter {
   ) {}
 
   async replace(partition: RollupPartition, select: string): Promise<void> {
-    const target = join(this.dataDir, partitionPath(partition));
+    const target = insideRoot(this.dataDir, partitionPath(partition));
     // Hidden names beside the partition: the views' globs (`cluster=*`) never match them, so an
     // interrupted run leaves no half-written file in a table.
     const beside = (what: string) => join(dirname(target), `.${basename(target)}.${what}-${process.pid}-${Date.now()}`);

@@ -4,12 +4,12 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_PRICES, effectivePrices, type CurPartitioning } from '@hyperpod-usage/model';
+import { assertClusterName, DEFAULT_PRICES, effectivePrices, type CurPartitioning } from '@hyperpod-usage/model';
 import { aggregate, daysFromTo, lastDays } from '../aggregate/aggregator.js';
 import { planIncremental, readState, writeState } from '../aggregate/incremental.js';
 import { loadPriceList } from '../aggregate/price-list.js';
 import { curPrices, loadPriceFile, parsePriceFlag } from '../aggregate/prices.js';
-import { ConfigError } from '../config.js';
+import { ConfigError, parseIsoDay } from '../config.js';
 import { createLogger } from '../log.js';
 import { COLLECTOR_VERSION } from '../version.js';
 import { ENGINE_OPTIONS, ENGINE_USAGE, openEngine } from './engine-options.js';
@@ -41,6 +41,8 @@ export interface AggregateArgs {
 export function daysOf(args: AggregateArgs, now = Date.now()): number[] {
   if (args.from || args.to) {
     if (!args.from || !args.to) throw new ConfigError('--from and --to go together');
+    parseIsoDay(args.from, 'from');
+    parseIsoDay(args.to, 'to');
     return daysFromTo(args.from, args.to);
   }
   const count = Number(args.days ?? '2');
@@ -75,6 +77,14 @@ export async function aggregateCommand(args: readonly string[]): Promise<void> {
   } catch (e) {
     throw e instanceof ConfigError ? e : new ConfigError((e as Error).message);
   }
+  // Cluster names become folder names: `x/../../victim` must never reach a path.
+  const clusters = (values.cluster ?? []).map((name) => {
+    try {
+      return assertClusterName(name);
+    } catch (e) {
+      throw new ConfigError(`--cluster: ${(e as Error).message}`);
+    }
+  });
   const costSplit = values['cost-split'];
   if (costSplit !== 'accelerator' && costSplit !== 'vcpu') throw new ConfigError('--cost-split: expected accelerator or vcpu');
   const curPartitioning = values['cur-partitioning'] as CurPartitioning;
@@ -113,7 +123,7 @@ export async function aggregateCommand(args: readonly string[]): Promise<void> {
       relations: opened.relations,
       ...(opened.rawRelationsFor ? { rawRelationsFor: opened.rawRelationsFor } : {}),
       days: plan ? plan.changed : days,
-      clusters: values.cluster ?? [],
+      clusters,
       prices,
       costSplit,
       log,

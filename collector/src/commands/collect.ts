@@ -5,19 +5,32 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { ScaledClock, systemClock } from '../clock.js';
 import { alwaysLeader, Collector, type LeadershipFactory } from '../collector.js';
-import { COLLECT_USAGE, parseCollectorConfig, type CollectorConfig } from '../config.js';
+import { COLLECT_USAGE, ConfigError, parseCollectorConfig, type CollectorConfig } from '../config.js';
 import { LeaderElector } from '../kube/leader-election.js';
 import { createLogger, type Logger } from '../log.js';
 
 export { COLLECT_USAGE };
 
-/** In-cluster credentials when running in a pod, else the kubeconfig file (or $KUBECONFIG, ~/.kube/config). */
-function loadKubeConfig(path: string | undefined): KubeConfig {
+/**
+ * In-cluster credentials when running in a pod, else the kubeconfig file (or $KUBECONFIG,
+ * ~/.kube/config). A file that cannot be read or is not a kubeconfig is a configuration error
+ * that names the file.
+ */
+export function loadKubeConfig(path: string | undefined): KubeConfig {
   const kubeConfig = new KubeConfig();
-  if (path) kubeConfig.loadFromFile(path);
-  else if (process.env.KUBERNETES_SERVICE_HOST) kubeConfig.loadFromCluster();
-  else kubeConfig.loadFromDefault();
-  if (!kubeConfig.getCurrentCluster()) throw new Error('no Kubernetes cluster configured: pass --kubeconfig or run in a pod');
+  const file = path ?? (process.env.KUBERNETES_SERVICE_HOST ? undefined : (process.env.KUBECONFIG ?? '~/.kube/config'));
+  try {
+    if (path) kubeConfig.loadFromFile(path);
+    else if (process.env.KUBERNETES_SERVICE_HOST) kubeConfig.loadFromCluster();
+    else kubeConfig.loadFromDefault();
+  } catch (e) {
+    const reason = ((e as Error).message ?? String(e)).split('\n')[0];
+    const unreadable = (e as { code?: unknown }).code === 'ENOENT' || (e as { code?: unknown }).code === 'EACCES';
+    throw new ConfigError(`${unreadable ? 'cannot read kubeconfig' : 'not a valid kubeconfig'} ${file ?? '(in-cluster)'}: ${reason}`);
+  }
+  if (!kubeConfig.getCurrentCluster()) {
+    throw new ConfigError(`no Kubernetes cluster configured${file ? ` in kubeconfig ${file}` : ''}: pass --kubeconfig or run in a pod`);
+  }
   return kubeConfig;
 }
 

@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { athenaRelations, localRelations, type RawRelations, type Relations } from '@hyperpod-usage/model';
 import { AthenaRollupWriter, LocalRollupWriter, type RollupWriter } from '../aggregate/rollup-writer.js';
-import { ConfigError } from '../config.js';
+import { asConfigError, ConfigError } from '../config.js';
 import { AthenaEngine } from '../engine/athena-engine.js';
 import type { QueryEngine } from '../engine/query-engine.js';
 import type { Logger } from '../log.js';
@@ -97,7 +97,7 @@ export async function openEngine(args: EngineArgs, log: Logger, options: OpenOpt
   for (const required of ['database', 'workgroup', 'storage-url'] as const) {
     if (!args[required]) throw new ConfigError(`--${required} is required with --engine athena`);
   }
-  const storage = parseStorageUrl(args['storage-url'] as string);
+  const storage = asConfigError(() => parseStorageUrl(args['storage-url'] as string), 'storage-url');
   if (storage.kind !== 's3') throw new ConfigError('--storage-url must be s3://bucket/prefix with --engine athena');
   const relations = athenaRelations(args.database as string);
   const engine = new AthenaEngine({ workGroup: args.workgroup as string, database: args.database as string, ...(region ? { region } : {}), log });

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { assertClusterName, DAY_MS, type Relations } from '@hyperpod-usage/model';
-import { ConfigError } from '../config.js';
+import { ConfigError, parseIsoDay } from '../config.js';
 import { parseS3Url } from '../engine/s3-prefix.js';
 import { createLogger } from '../log.js';
 import { buildReportData, type IdleSharing } from '../reports/build-report.js';
@@ -29,7 +29,6 @@ export const REPORT_USAGE = `Usage: hpu report [options]          (AWS run.py's 
 ${ENGINE_USAGE}
   --database-name, --database-workgroup-name   AWS's names for --database and --workgroup`;
 
-const DATE = /^\d{4}-\d\d-\d\d$/;
 
 function reportRequest(values: Record<string, string | undefined>, now: Date): ReportRequest {
   for (const flag of ['start-date', 'end-date', 'type', 'format', 'cluster-name', 'output-report-location']) {
@@ -37,8 +36,8 @@ function reportRequest(values: Record<string, string | undefined>, now: Date): R
   }
   const startDate = values['start-date'] as string;
   const endDate = values['end-date'] as string;
-  if (!DATE.test(startDate) || Number.isNaN(Date.parse(startDate))) throw new ConfigError(`--start-date: expected YYYY-MM-DD, got ${JSON.stringify(startDate)}`);
-  if (!DATE.test(endDate) || Number.isNaN(Date.parse(endDate))) throw new ConfigError(`--end-date: expected YYYY-MM-DD, got ${JSON.stringify(endDate)}`);
+  parseIsoDay(startDate, 'start-date');
+  parseIsoDay(endDate, 'end-date');
   if (endDate < startDate) throw new ConfigError(`--end-date ${endDate} is before --start-date ${startDate}`);
   const type = values.type;
   if (type !== 'summary' && type !== 'detailed') throw new ConfigError(`--type: expected summary or detailed, got ${JSON.stringify(type)}`);

@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { assertClusterName, heldCtes, withClause } from '@hyperpod-usage/model';
-import { ConfigError, parseDuration } from '../config.js';
+import { asConfigError, ConfigError, parseFlushInterval } from '../config.js';
 import { DuckDbEngine } from '../engine/duckdb-engine.js';
 import type { ResultRow } from '../engine/query-engine.js';
 import { createLogger } from '../log.js';
@@ -88,11 +88,11 @@ export async function simulate(args: readonly string[]): Promise<void> {
   });
   const speed = Number(values.speed);
   if (!(speed > 0)) throw new ConfigError(`--speed: expected a positive number, got ${JSON.stringify(values.speed)}`);
-  const clusterName = assertClusterName(values['cluster-name']);
+  const clusterName = asConfigError(() => assertClusterName(values['cluster-name']), 'cluster-name');
   const level = values['log-level'];
   if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new ConfigError(`--log-level: unknown level ${level}`);
   const log = createLogger({ level: level as 'debug' | 'info' | 'warn' | 'error' });
-  const storage = parseStorageUrl(resolve(values.out));
+  const storage = asConfigError(() => parseStorageUrl(resolve(values.out)), 'out');
   if (storage.kind !== 'local') throw new ConfigError('--out must be a local directory');
   const metricsPort = values['metrics-port'] === undefined ? undefined : Number(values['metrics-port']);
   if (metricsPort !== undefined && !(Number.isInteger(metricsPort) && metricsPort > 0 && metricsPort < 65536)) {
@@ -104,7 +104,7 @@ export async function simulate(args: readonly string[]): Promise<void> {
     const scenario = resolveScenario(name);
     console.log(`Playing ${scenario.name} (${new Date(scenario.start).toISOString()} to ${new Date(scenario.end).toISOString()}) at ${speed}x ...`);
     if (metricsPort !== undefined) console.log(`  collector metrics at http://${values['metrics-address']}:${metricsPort}/metrics`);
-    const result = await runSimulation({ scenario, clusterName, storage, speed, flushIntervalMs: parseDuration(values['flush-interval'], 'flush-interval'), log, ...metrics });
+    const result = await runSimulation({ scenario, clusterName, storage, speed, flushIntervalMs: parseFlushInterval(values['flush-interval']), log, ...metrics });
     console.log(`  ${result.recordsWritten} records written to ${storage.directory} in ${result.realSeconds.toFixed(1)} s`);
     console.log(formatCaptureTable(await capturedPerTeam(storage.directory, scenario.start, scenario.end)));
   }

@@ -58,24 +58,90 @@ const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const asString = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
 const asBool = (v: unknown, fallback: boolean): boolean => (typeof v === 'boolean' ? v : fallback);
 
+/** A struct field (spec, status): absent is fine, anything but an object is a noted problem. */
+function structOf(v: unknown, what: string, problems: Problems): Json {
+  if (v === undefined) return {};
+  if (isObject(v)) return v;
+  problems.push(`${what} is not an object`);
+  return {};
+}
+
+/** A map or list field: absent or null (Go's nil) is fine, the wrong shape is a noted problem. */
+function mapOf(v: unknown, what: string, problems: Problems): Json {
+  if (v === undefined || v === null) return {};
+  if (isObject(v)) return v;
+  problems.push(`${what} is not a map`);
+  return {};
+}
+
+function listOf(v: unknown, what: string, problems: Problems): unknown[] {
+  if (v === undefined || v === null) return [];
+  if (Array.isArray(v)) return v;
+  problems.push(`${what} is not a list`);
+  return [];
+}
+
+/** A whole number in [0, max]; null when absent, a noted problem (and null) when anything else. */
+function countOf(v: unknown, what: string, problems: Problems, max: number): number | null {
+  if (v === undefined || v === null) return null;
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v) : NaN;
+  if (!Number.isInteger(n) || n < 0 || n > max) {
+    problems.push(`${what}: expected a whole number from 0 to ${max}, got ${JSON.stringify(v).slice(0, 40)}`);
+    return null;
+  }
+  return n;
+}
+
+/** An integer of any sign within ±max; null when absent, a noted problem when anything else. */
+function integerOf(v: unknown, what: string, problems: Problems, max: number): number | null {
+  if (v === undefined || v === null) return null;
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^[+-]?\d+$/.test(v.trim()) ? Number(v) : NaN;
+  if (!Number.isInteger(n) || Math.abs(n) > max) {
+    problems.push(`${what}: expected an integer, got ${JSON.stringify(v).slice(0, 40)}`);
+    return null;
+  }
+  return n;
+}
+
+/** No pod set has more pods than this; a larger count is a broken object (1,500,000,000 was seen). */
+const MAX_POD_SET_COUNT = 1_000_000;
+/** Workload counts of one ClusterQueue beyond this are nonsense. */
+const MAX_WORKLOAD_COUNT = 100_000_000;
+/** Ten years of admitted time, in seconds. */
+const MAX_PAST_ADMITTED_SECONDS = 10 * 366 * 86_400;
+/** Kueue priorities are int32. */
+const MAX_PRIORITY = 2 ** 31 - 1;
+
 function asInt(v: unknown): number | null {
   const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
   return Number.isFinite(n) ? Math.trunc(n) : null;
 }
 
+/** Keys come from the cluster: a prototype-free object, so `constructor` or `__proto__` are plain keys. */
 function asStringMap(v: unknown, keep: (key: string) => boolean = () => true): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out = Object.create(null) as Record<string, string>;
   for (const [k, val] of Object.entries(asObject(v))) if (typeof val === 'string' && keep(k)) out[k] = val;
   return out;
 }
 
-/** RFC 3339 time to epoch ms; null when absent, a problem noted when unreadable. */
+/**
+ * Times outside these bounds are not real transition times: Go's zero time (0001-01-01) stands
+ * for "unset", and no Kubernetes object predates 2000 or is dated past 9999 (Athena's timestamp
+ * range). Taken as times they would make partitions like year=0001.
+ */
+const EARLIEST_TIME_MS = Date.UTC(2000, 0, 1);
+const LATEST_TIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/** RFC 3339 time to epoch ms; null when absent, a problem noted when unreadable or impossible. */
 function readTime(v: unknown, what: string, problems: Problems): number | null {
   if (v === undefined || v === null || v === '') return null;
-  if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : v.getTime();
-  const ms = typeof v === 'string' ? Date.parse(v) : NaN;
+  const ms = v instanceof Date ? v.getTime() : typeof v === 'string' ? Date.parse(v) : NaN;
   if (Number.isNaN(ms)) {
     problems.push(`unreadable time in ${what}`);
+    return null;
+  }
+  if (ms < EARLIEST_TIME_MS || ms > LATEST_TIME_MS) {
+    problems.push(`impossible time in ${what}: ${new Date(ms).toISOString()}`);
     return null;
   }
   return ms;
@@ -85,23 +151,22 @@ function readTime(v: unknown, what: string, problems: Problems): number | null {
 const KEPT_ANNOTATION_PREFIXES = ['kueue.x-k8s.io/', 'sagemaker.amazonaws.com/'];
 const isKeptAnnotation = (key: string): boolean => KEPT_ANNOTATION_PREFIXES.some((p) => key.startsWith(p));
 
-function readMeta(obj: unknown, kind: string): Meta {
+function readMeta(obj: unknown, kind: string, problems: Problems = []): Meta {
   const m = asObject(asObject(obj).metadata);
   const name = asString(m.name);
   const uid = asString(m.uid);
   if (!name) throw new ObjectError('missing-name', `${kind} without metadata.name`);
   if (!uid) throw new ObjectError('missing-uid', `${kind} ${name} without metadata.uid`);
-  const ignored: Problems = [];
   return {
     uid,
     name,
     namespace: asString(m.namespace),
     resourceVersion: asString(m.resourceVersion),
-    labels: asStringMap(m.labels),
-    annotations: asStringMap(m.annotations, isKeptAnnotation),
-    creationMs: readTime(m.creationTimestamp, 'creationTimestamp', ignored),
-    deletionMs: readTime(m.deletionTimestamp, 'deletionTimestamp', ignored),
-    owners: asArray(m.ownerReferences).map((o) => {
+    labels: asStringMap(mapOf(m.labels, 'metadata.labels', problems)),
+    annotations: asStringMap(mapOf(m.annotations, 'metadata.annotations', problems), isKeptAnnotation),
+    creationMs: readTime(m.creationTimestamp, 'creationTimestamp', problems),
+    deletionMs: readTime(m.deletionTimestamp, 'deletionTimestamp', problems),
+    owners: listOf(m.ownerReferences, 'metadata.ownerReferences', problems).map((o) => {
       const r = asObject(o);
       return {
         apiVersion: asString(r.apiVersion),
@@ -121,7 +186,7 @@ export function controllerOf(meta: Meta): OwnerRef | undefined {
 
 function readConditions(v: unknown, problems: Problems): Map<string, Condition> {
   const out = new Map<string, Condition>();
-  for (const c of asArray(v)) {
+  for (const c of listOf(v, 'status.conditions', problems)) {
     const cond = asObject(c);
     const type = asString(cond.type);
     if (!type) continue;
@@ -137,7 +202,7 @@ function readConditions(v: unknown, problems: Problems): Map<string, Condition> 
 /** Reads a ResourceList; unreadable quantities are skipped and noted. */
 function readAmounts(v: unknown, what: string, problems: Problems): Amounts {
   const out: Amounts = new Map();
-  for (const [name, q] of Object.entries(asObject(v))) {
+  for (const [name, q] of Object.entries(mapOf(v, what, problems))) {
     try {
       out.set(name, parseQuantityMilli(q));
     } catch (e) {
@@ -197,12 +262,12 @@ function readOptionalQuantity(v: unknown, what: string, problems: Problems): big
 }
 
 export function readClusterQueue(obj: unknown): ClusterQueue {
-  const meta = readMeta(obj, 'ClusterQueue');
-  const spec = asObject(asObject(obj).spec);
-  const status = asObject(asObject(obj).status);
   const problems: Problems = [];
+  const meta = readMeta(obj, 'ClusterQueue', problems);
+  const spec = structOf(asObject(obj).spec, 'spec', problems);
+  const status = structOf(asObject(obj).status, 'status', problems);
   const quotas = new Map<string, Map<string, QuotaLimits>>();
-  for (const group of asArray(spec.resourceGroups)) {
+  for (const group of listOf(spec.resourceGroups, 'spec.resourceGroups', problems)) {
     for (const f of asArray(asObject(group).flavors)) {
       const flavor = asString(asObject(f).name);
       if (!flavor) continue;
@@ -222,7 +287,7 @@ export function readClusterQueue(obj: unknown): ClusterQueue {
     }
   }
   const usage = new Map<string, Map<string, FlavorUsage>>();
-  for (const f of asArray(status.flavorsUsage)) {
+  for (const f of listOf(status.flavorsUsage, 'status.flavorsUsage', problems)) {
     const flavor = asString(asObject(f).name);
     if (!flavor) continue;
     const resources = new Map<string, FlavorUsage>();
@@ -244,9 +309,9 @@ export function readClusterQueue(obj: unknown): ClusterQueue {
     cohort: asString(spec.cohort) || asString(spec.cohortName),
     quotas,
     usage,
-    pendingWorkloads: asInt(status.pendingWorkloads),
-    reservingWorkloads: asInt(status.reservingWorkloads),
-    admittedWorkloads: asInt(status.admittedWorkloads),
+    pendingWorkloads: countOf(status.pendingWorkloads, 'status.pendingWorkloads', problems, MAX_WORKLOAD_COUNT),
+    reservingWorkloads: countOf(status.reservingWorkloads, 'status.reservingWorkloads', problems, MAX_WORKLOAD_COUNT),
+    admittedWorkloads: countOf(status.admittedWorkloads, 'status.admittedWorkloads', problems, MAX_WORKLOAD_COUNT),
     problems,
   };
 }
@@ -306,47 +371,57 @@ export interface Workload {
 }
 
 export function readWorkload(obj: unknown): Workload {
-  const meta = readMeta(obj, 'Workload');
-  const spec = asObject(asObject(obj).spec);
-  const status = asObject(asObject(obj).status);
   const problems: Problems = [];
+  const meta = readMeta(obj, 'Workload', problems);
+  const spec = structOf(asObject(obj).spec, 'spec', problems);
+  const status = structOf(asObject(obj).status, 'status', problems);
   const requests: Amounts = new Map();
   let podCount = 0;
-  for (const ps of asArray(spec.podSets)) {
+  for (const ps of listOf(spec.podSets, 'spec.podSets', problems)) {
     const podSet = asObject(ps);
-    const count = Math.max(0, asInt(podSet.count) ?? 1);
+    // Kueue defaults the count to 1; an unreadable or absurd count is noted and read as that default.
+    const count = podSet.count === undefined ? 1 : (countOf(podSet.count, `podSet ${asString(podSet.name)} count`, problems, MAX_POD_SET_COUNT) ?? 1);
     podCount += count;
     const perPod = podRequests(asObject(asObject(podSet.template).spec), `podSet ${asString(podSet.name)}`, problems);
     addAmounts(requests, perPod, BigInt(count));
   }
-  const admission = asObject(status.admission);
-  const assignments: PodSetAssignment[] = asArray(admission.podSetAssignments).map((a) => {
+  const admission = structOf(status.admission, 'status.admission', problems);
+  const assignments: PodSetAssignment[] = listOf(admission.podSetAssignments, 'status.admission.podSetAssignments', problems).map((a) => {
     const psa = asObject(a);
     const name = asString(psa.name);
     return {
       name,
       flavors: asStringMap(psa.flavors),
       resourceUsage: readAmounts(psa.resourceUsage, `podSetAssignment ${name}`, problems),
-      count: Math.max(0, asInt(psa.count) ?? 0),
+      count: countOf(psa.count, `podSetAssignment ${name} count`, problems, MAX_POD_SET_COUNT) ?? 0,
     };
   });
   const owner = controllerOf(meta);
   const jobUid = meta.labels['kueue.x-k8s.io/job-uid'] ?? '';
   // v1beta1 spells it accumulatedPastExexcutionTimeSeconds (sic); v1beta2 fixed it.
-  const past = asInt(status.accumulatedPastExexcutionTimeSeconds) ?? asInt(status.accumulatedPastExecutionTimeSeconds);
+  const past = countOf(
+    status.accumulatedPastExexcutionTimeSeconds ?? status.accumulatedPastExecutionTimeSeconds,
+    'status.accumulatedPastExecutionTimeSeconds',
+    problems,
+    MAX_PAST_ADMITTED_SECONDS,
+  );
+  const conditions = readConditions(status.conditions, problems);
+  const clusterQueue = asString(admission.clusterQueue);
+  if (conditions.get('QuotaReserved')?.status === 'True' && !clusterQueue) problems.push('QuotaReserved without status.admission.clusterQueue');
+  if (conditions.get('Admitted')?.status === 'True' && !clusterQueue) problems.push('Admitted without status.admission.clusterQueue');
   return {
     meta,
     queueName: asString(spec.queueName),
     // v1beta1 priorityClassName, v1beta2 priorityClassRef.name
     priorityClass: asString(spec.priorityClassName) || asString(asObject(spec.priorityClassRef).name),
-    priority: asInt(spec.priority),
+    priority: integerOf(spec.priority, 'spec.priority', problems, MAX_PRIORITY),
     active: asBool(spec.active, true),
     requests,
     podCount,
-    clusterQueue: asString(admission.clusterQueue),
+    clusterQueue,
     assignments,
-    conditions: readConditions(status.conditions, problems),
-    requeueCount: asInt(asObject(status.requeueState).count),
+    conditions,
+    requeueCount: countOf(structOf(status.requeueState, 'status.requeueState', problems).count, 'status.requeueState.count', problems, MAX_WORKLOAD_COUNT),
     pastAdmittedSeconds: past,
     job: owner ? { kind: owner.kind, name: owner.name, uid: owner.uid || jobUid } : jobUid ? { kind: '', name: '', uid: jobUid } : null,
     problems,
@@ -372,10 +447,10 @@ export function podRequests(podSpec: Json, what: string, problems: Problems): Am
     return requests;
   };
   const running: Amounts = new Map();
-  asArray(podSpec.containers).forEach((c, i) => addAmounts(running, containerRequest(c, i, 'containers')));
+  listOf(podSpec.containers, `${what} containers`, problems).forEach((c, i) => addAmounts(running, containerRequest(c, i, 'containers')));
   const sidecarsSoFar: Amounts = new Map();
   const initPeak: Amounts = new Map();
-  asArray(podSpec.initContainers).forEach((c, i) => {
+  listOf(podSpec.initContainers, `${what} initContainers`, problems).forEach((c, i) => {
     const req = containerRequest(c, i, 'initContainers');
     if (asObject(c).restartPolicy === 'Always') {
       addAmounts(sidecarsSoFar, req);
@@ -403,10 +478,10 @@ export interface Pod {
 }
 
 export function readPod(obj: unknown): Pod {
-  const meta = readMeta(obj, 'Pod');
-  const spec = asObject(asObject(obj).spec);
-  const status = asObject(asObject(obj).status);
   const problems: Problems = [];
+  const meta = readMeta(obj, 'Pod', problems);
+  const spec = structOf(asObject(obj).spec, 'spec', problems);
+  const status = structOf(asObject(obj).status, 'status', problems);
   const conditions = readConditions(status.conditions, problems);
   const phase = asString(status.phase);
   let finishedMs: number | null = null;
@@ -443,10 +518,10 @@ export interface Node {
 }
 
 export function readNode(obj: unknown): Node {
-  const meta = readMeta(obj, 'Node');
-  const spec = asObject(asObject(obj).spec);
-  const status = asObject(asObject(obj).status);
   const problems: Problems = [];
+  const meta = readMeta(obj, 'Node', problems);
+  const spec = structOf(asObject(obj).spec, 'spec', problems);
+  const status = structOf(asObject(obj).status, 'status', problems);
   const ready = readConditions(status.conditions, problems).get('Ready');
   return {
     meta,
@@ -461,8 +536,10 @@ export function readNode(obj: unknown): Node {
 
 export interface Namespace {
   meta: Meta;
+  problems: Problems;
 }
 
 export function readNamespace(obj: unknown): Namespace {
-  return { meta: readMeta(obj, 'Namespace') };
+  const problems: Problems = [];
+  return { meta: readMeta(obj, 'Namespace', problems), problems };
 }

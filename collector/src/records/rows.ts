@@ -37,7 +37,8 @@ interface SplitAmounts {
 function splitAmounts(amounts: Amounts | undefined): SplitAmounts {
   const known = Object.fromEntries(RESOURCE_KEYS.map((k) => [k, null])) as Record<ResourceKey, number | null>;
   const milli = new Map<ResourceKey, bigint>();
-  const other: Record<string, number> = {};
+  // Resource names come from the cluster: no prototype, so `__proto__` is a key like any other.
+  const other = Object.create(null) as Record<string, number>;
   for (const [name, value] of amounts ?? []) {
     const key = resourceKeyOf(name);
     if (key) milli.set(key, (milli.get(key) ?? 0n) + value);

@@ -15,6 +15,8 @@ export class SpoolFullError extends Error {
   }
 }
 
+const QUARANTINE_FOLDER = '.quarantine';
+
 interface Entry {
   key: string;
   size: number;
@@ -29,6 +31,11 @@ export class Spool {
     readonly maxBytes: number,
   ) {}
 
+  /** Where unreadable files go: inside the spool (same volume), skipped when a restart picks files up. */
+  get quarantineDirectory(): string {
+    return join(this.directory, QUARANTINE_FOLDER);
+  }
+
   /** Picks up files left by an earlier run (oldest first) and removes half-written ones. */
   async open(): Promise<number> {
     await mkdir(this.directory, { recursive: true });
@@ -36,7 +43,9 @@ export class Spool {
     const walk = async (dir: string): Promise<void> => {
       for (const entry of await readdir(dir, { withFileTypes: true })) {
         const path = join(dir, entry.name);
-        if (entry.isDirectory()) await walk(path);
+        if (entry.isDirectory()) {
+          if (path !== this.quarantineDirectory) await walk(path);
+        }
         else if (entry.name.endsWith('.tmp')) await rm(path, { force: true });
         else if (entry.isFile()) {
           const s = await stat(path);
@@ -52,6 +61,14 @@ export class Spool {
 
   get bytes(): number {
     return this.totalBytes;
+  }
+
+  get freeBytes(): number {
+    return Math.max(0, this.maxBytes - this.totalBytes);
+  }
+
+  get oldestKey(): string | undefined {
+    return this.queue[0]?.key;
   }
 
   get count(): number {
@@ -74,6 +91,27 @@ export class Spool {
     const entry = this.queue[0];
     if (!entry) return undefined;
     return { key: entry.key, body: new Uint8Array(await readFile(join(this.directory, entry.key))) };
+  }
+
+  /**
+   * Moves the oldest file out of the spool because it cannot be read (kept for a person to look
+   * at); returns where it went. A file that cannot even be moved is removed from the queue.
+   */
+  async quarantineOldest(key: string): Promise<string | undefined> {
+    const entry = this.queue[0];
+    if (!entry || entry.key !== key) throw new Error(`spool out of order: expected ${entry?.key}, got ${key}`);
+    const target = join(this.quarantineDirectory, key);
+    let moved: string | undefined;
+    try {
+      await mkdir(dirname(target), { recursive: true });
+      await rename(join(this.directory, key), target);
+      moved = target;
+    } catch {
+      moved = undefined;
+    }
+    this.queue.shift();
+    this.totalBytes -= entry.size;
+    return moved;
   }
 
   /** Removes the oldest file after its upload succeeded. */

@@ -14,6 +14,8 @@ const PARQUET_CONTENT_TYPE = 'application/vnd.apache.parquet';
 export interface UploadObserver {
   uploaded(key: string, bytes: number): void;
   failed(key: string, error: unknown): void;
+  /** A spool file could not be read and was moved aside. */
+  quarantined(key: string): void;
 }
 
 export class Uploader {
@@ -42,7 +44,13 @@ export class Uploader {
   private async loop(): Promise<void> {
     let failures = 0;
     while (!this.stopped) {
-      const next = await this.spool.peek();
+      let next: Awaited<ReturnType<Spool['peek']>>;
+      try {
+        next = await this.spool.peek();
+      } catch (e) {
+        await this.quarantine(e);
+        continue;
+      }
       if (!next) {
         await new Promise<void>((resolve) => {
           this.wake = resolve;
@@ -71,6 +79,15 @@ export class Uploader {
         await sleepReal(delay, this.stopSignal.signal);
       }
     }
+  }
+
+  /** The oldest spool file cannot be read: set it aside so the rest still upload. */
+  private async quarantine(error: unknown): Promise<void> {
+    const key = this.spool.oldestKey;
+    if (key === undefined) return;
+    const movedTo = await this.spool.quarantineOldest(key);
+    this.observer.quarantined(key);
+    this.log.error('spool file unreadable: quarantined, not uploaded', { key, error: errorText(error), movedTo: movedTo ?? null });
   }
 
   /** Waits until the spool is empty or the time is up; true when empty. */

@@ -121,7 +121,8 @@ export class TeamResolver {
 
   /** Team of a namespace: explicit map, then team label, then name pattern; '' when none. */
   teamOfNamespace(namespace: string): string {
-    const explicit = this.config.namespaces[namespace];
+    // Names come from the cluster: only the mapping's own keys, never Object's (`constructor`).
+    const explicit = Object.hasOwn(this.config.namespaces, namespace) ? this.config.namespaces[namespace] : undefined;
     if (explicit !== undefined) return explicit;
     if (this.config.namespaceTeamLabel) {
       const label = this.lookup.namespaceLabels(namespace)?.[this.config.namespaceTeamLabel];
@@ -143,7 +144,7 @@ export class TeamResolver {
    * name pattern (the quota allocation id, which HyperPod derives from the team name).
    */
   teamOfClusterQueue(clusterQueue: string): string {
-    const explicit = this.config.clusterQueues[clusterQueue];
+    const explicit = Object.hasOwn(this.config.clusterQueues, clusterQueue) ? this.config.clusterQueues[clusterQueue] : undefined;
     if (explicit !== undefined) return explicit;
     const namespace = this.namespaceOfClusterQueue(clusterQueue);
     const viaNamespace = namespace ? this.teamOfNamespace(namespace) : '';
