@@ -54,6 +54,26 @@ describe('QueryEditor', () => {
     expect(onRunQuery).toHaveBeenCalled();
   });
 
+  it('switches to an annotation query of preemptions and evictions for the chosen teams', () => {
+    const { onChange, onRunQuery } = setup(base);
+    fireEvent.click(screen.getByLabelText('Preemptions and evictions'));
+    expect(onChange).toHaveBeenLastCalledWith({ ...base, queryType: 'annotations' });
+    expect(onRunQuery).toHaveBeenCalled();
+  });
+
+  it('edits the teams of an annotation query, and compiles it to the preemption statement', () => {
+    const query: UsageDataQuery = { refId: 'A', queryType: 'annotations', annotation: { teams: [] } };
+    const { onChange, ds } = setup(query);
+    const input = screen.getByPlaceholderText('team or $team, then Enter');
+    fireEvent.change(input, { target: { value: '$team' } });
+    fireEvent.keyDown(input, { key: 'Enter' });
+    expect(onChange).toHaveBeenLastCalledWith({ ...query, annotation: { teams: ['$team'] } });
+    const scope = ds.scope({ from: Date.UTC(2025, 3, 16), to: Date.UTC(2025, 3, 17) }, () => ({ values: ["o'hara"], all: false }));
+    const sql = ds.compileTarget({ ...query, annotation: { teams: ['$team'] } }, scope, () => ({ values: ["o'hara"], all: false })).compiled.sql;
+    expect(sql).toContain('detailed_report');
+    expect(sql).toContain("'o''hara'");
+  });
+
   it('switches the format between time series and table', () => {
     const { onChange } = setup(base);
     fireEvent.click(screen.getByLabelText('Table'));

@@ -1,7 +1,7 @@
 import React, { useMemo } from 'react';
 import type { QueryEditorProps, SelectableValue } from '@grafana/data';
 import { getTemplateSrv } from '@grafana/runtime';
-import { Alert, Collapse, InlineField, InlineFieldRow, InlineSwitch, Input, MultiSelect, RadioButtonGroup, Select, TextArea } from '@grafana/ui';
+import { Alert, Collapse, InlineField, InlineFieldRow, InlineSwitch, Input, MultiSelect, RadioButtonGroup, Select, TagsInput, TextArea } from '@grafana/ui';
 import {
   DIMENSIONS,
   MEASURES,
@@ -56,7 +56,52 @@ function usePreview(datasource: UsageDataSource, query: UsageDataQuery, range: P
   }, [datasource, query, range]);
 }
 
-export function QueryEditor({ datasource, query, onChange, onRunQuery, range }: Props) {
+const queryTypeOptions: Array<SelectableValue<'usage' | 'annotations'>> = [
+  { value: 'usage', label: 'Usage' },
+  { value: 'annotations', label: 'Preemptions and evictions', description: 'One annotation per preempted or evicted task (for dashboard annotations)' },
+];
+
+/** Annotation queries: the teams whose preemptions and evictions to mark (values or $variables). */
+function AnnotationEditor({ query, onChange, onRunQuery }: Pick<Props, 'query' | 'onChange' | 'onRunQuery'>) {
+  return (
+    <InlineField label="Teams" labelWidth={12} tooltip="None means every team. $team and other variables work.">
+      <TagsInput
+        aria-label="Annotation teams"
+        width={60}
+        tags={[...(query.annotation?.teams ?? [])]}
+        placeholder="team or $team, then Enter"
+        onChange={(teams) => {
+          onChange({ ...query, annotation: { teams } });
+          onRunQuery();
+        }}
+      />
+    </InlineField>
+  );
+}
+
+export function QueryEditor(props: Props) {
+  const { query, onChange, onRunQuery } = props;
+  const queryType = query.queryType === 'annotations' ? 'annotations' : 'usage';
+  return (
+    <div>
+      <InlineFieldRow>
+        <InlineField label="Query" labelWidth={12}>
+          <RadioButtonGroup<'usage' | 'annotations'>
+            options={queryTypeOptions}
+            value={queryType}
+            onChange={(type) => {
+              onChange({ ...query, queryType: type });
+              onRunQuery();
+            }}
+          />
+        </InlineField>
+      </InlineFieldRow>
+      {queryType === 'annotations' ? <AnnotationEditor query={query} onChange={onChange} onRunQuery={onRunQuery} /> : <UsageEditor {...props} />}
+    </div>
+  );
+}
+
+function UsageEditor({ datasource, query, onChange, onRunQuery, range }: Props) {
   const usage: UsageQuery = query.usage ?? DEFAULT_USAGE_QUERY;
   const preview = usePreview(datasource, query, range);
   const [showSql, setShowSql] = React.useState(false);
