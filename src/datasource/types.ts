@@ -1,5 +1,5 @@
 import type { DataQuery, DataSourceJsonData } from '@grafana/data';
-import type { AnnotationQuery as UsageAnnotationQuery, Dimension, PageQuery, QueryFormat, UsageQuery, VariableQuery } from '@hyperpod-usage/model';
+import type { AnnotationQuery as UsageAnnotationQuery, PageQuery, QueryFormat, UsageQuery, VariableQuery } from '@hyperpod-usage/model';
 
 /** The SQL data sources the usage data source runs its statements through. */
 export const ATHENA_TYPE = 'grafana-athena-datasource';
@@ -52,11 +52,4 @@ export const DEFAULT_USAGE_QUERY: UsageQuery = {
   format: 'time_series',
 };
 
-export const DIMENSION_LABELS: Record<Dimension, string> = {
-  cluster: 'Cluster',
-  team: 'Team',
-  namespace: 'Namespace',
-  task: 'Task',
-  priority_class: 'Priority class',
-  instance_type: 'Instance type',
-};
+export { DIMENSION_LABEL as DIMENSION_LABELS } from '@hyperpod-usage/model';

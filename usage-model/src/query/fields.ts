@@ -7,7 +7,8 @@ import type { CompiledField, Dimension, Measure } from './types.js';
 /** Column the time bucket is returned in. */
 export const TIME_FIELD = 'time';
 
-const DIMENSION_LABEL: Record<Dimension, string> = {
+/** How people read each dimension (column headers, pickers). */
+export const DIMENSION_LABEL: Record<Dimension, string> = {
   cluster: 'Cluster',
   team: 'Team',
   namespace: 'Namespace',
