@@ -55,7 +55,7 @@ export interface RecorderObserver {
 }
 
 /** Share of the V8 heap limit that buffered records may take; the rest is caches, parsing, Parquet encoding. */
-const BUFFER_SHARE_OF_HEAP = 0.25;
+const BUFFER_SHARE_OF_HEAP = 0.15;
 
 /** The default bound of the in-memory buffer, in estimated heap bytes. */
 export function defaultBufferLimitBytes(heapLimitBytes = getHeapStatistics().heap_size_limit): number {
@@ -94,7 +94,7 @@ export interface RecorderOptions {
   observer?: Partial<RecorderObserver>;
   /** Records held in memory while the spool is full before the oldest are dropped (loudly). */
   maxBufferedRecords?: number;
-  /** Estimated heap bytes of buffered records before the oldest are dropped; default a quarter of the heap limit. */
+  /** Estimated heap bytes of buffered records before the oldest are dropped; default 15% of the heap limit. */
   maxBufferedBytes?: number;
 }
 

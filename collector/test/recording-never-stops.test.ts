@@ -179,8 +179,8 @@ describe('the recorder', () => {
   });
 
   it('derives its default limit from the V8 heap limit', () => {
-    assert.equal(defaultBufferLimitBytes(128 * 2 ** 20), 32 * 2 ** 20);
-    assert.equal(defaultBufferLimitBytes(4 * 2 ** 30), 2 ** 30);
+    assert.equal(defaultBufferLimitBytes(100 * 2 ** 20), 15 * 2 ** 20);
+    assert.equal(defaultBufferLimitBytes(4 * 2 ** 30), Math.floor(0.15 * 4 * 2 ** 30));
   });
 });
 
@@ -231,7 +231,7 @@ describe('a full spool under the Deployment heap cap', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hpu-heapcap-'));
     try {
       // 30,000 records take about 67 MiB of heap (2.2 KB each, collector/bench/buffer-memory.ts):
-      // more than the buffer's quarter of the heap limit, so the drop path runs.
+      // more than the buffer's share (15%) of the heap limit, so the drop path runs.
       const out = execFileSync(
         process.execPath,
         [heapFlag as string, '--conditions=development', '--import', 'tsx', fileURLToPath(new URL('./support/buffer-under-heap-cap.ts', import.meta.url)), dir, '30000'],
@@ -240,7 +240,7 @@ describe('a full spool under the Deployment heap cap', () => {
       const result = JSON.parse(out.trim().split('\n').pop() as string) as Record<string, number>;
       assert.ok((result.dropped ?? 0) > 0, 'records were dropped on purpose');
       assert.ok((result.dropped ?? 0) + (result.buffered ?? 0) === 30_000 + 7, `every record is either buffered or counted as dropped: ${out}`);
-      assert.ok((result.bufferedBytes ?? Infinity) <= (result.heapLimit ?? 0) / 4);
+      assert.ok((result.bufferedBytes ?? Infinity) <= (result.heapLimit ?? 0) * 0.15);
       assert.ok((result.peakHeap ?? Infinity) < (result.heapLimit ?? 0), out);
     } finally {
       rmSync(dir, { recursive: true, force: true });
