@@ -29,6 +29,7 @@ import {
   DAY_MS,
   INSTANCE_TYPES,
   OVERVIEW_PAGE_QUERIES,
+  PAGE_MAX_DATA_POINTS,
   ROLLUP_TABLES,
   TASKS_PAGE_QUERIES,
   TEAM_PAGE_QUERIES,
@@ -336,7 +337,7 @@ async function main(): Promise<void> {
       await generate(connection, dataDir, o, cluster, end - o.days * DAY_MS);
       process.stderr.write(`generated ${o.days} days of rollups in ${((performance.now() - t0) / 1000).toFixed(1)} s under ${dataDir}\n`);
     }
-    const scope: QueryScope = { dialect: 'duckdb', relations: parquetRelations(dataDir), from: end - o.days * DAY_MS, to: end, clusters: [cluster], maxDataPoints: 1200 };
+    const scope: QueryScope = { dialect: 'duckdb', relations: parquetRelations(dataDir), from: end - o.days * DAY_MS, to: end, clusters: [cluster], maxDataPoints: PAGE_MAX_DATA_POINTS };
     const teamReader = await connection.runAndReadAll(`SELECT min(team) FROM ${scope.relations.team_hourly} WHERE team <> '' AND cluster = ${sqlString(cluster)}`);
     const team = o.team ?? String(teamReader.getRows()[0]?.[0] ?? 'team-000');
 

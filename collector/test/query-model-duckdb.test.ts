@@ -20,6 +20,7 @@ import {
   RESOURCE_KEYS,
   ROLLUP_TABLES,
   TEAM_PAGE_QUERIES,
+  PAGE_MAX_DATA_POINTS,
   OVERVIEW_PAGE_QUERIES,
   TASKS_PAGE_QUERIES,
   compileAnnotationQuery,
@@ -239,6 +240,7 @@ describe('usage queries on DuckDB over the walkthrough rollups', () => {
       assert.equal(r.preemptions, hand.preemptions, `${task} preemptions`);
       near(r.queue_wait_seconds, hand.queueWaitSeconds, `${task} queue wait`);
       assert.equal(r.status, hand.status, `${task} status`);
+      near(r.cost, hand.gpuHours * G5_GPU_HOUR_USD, `${task} cost`);
     }
     assert.deepEqual((await run(compileTaskListQuery({ resource: 'gpu', filters: [], search: 'EVAL' }, scope).sql)).map((r) => r.task), ['pytorchjob-a-eval-52be0']);
 
@@ -316,6 +318,23 @@ describe('usage queries on DuckDB over the walkthrough rollups', () => {
     const team = compilePage(TEAM_PAGE_QUERIES('team-a'), scope);
     const quota = await run(team.find((q) => q.id === 'quota')?.compiled.sql as string);
     near(quota.reduce((a, r) => a + (r.own_hours as number), 0), HAND.teamA.gpu.own, 'team page: own quota hours');
+    const priority = await run(team.find((q) => q.id === 'priority')?.compiled.sql as string);
+    const t = HAND.tasks;
+    const byClass = (c: string) => priority.filter((r) => r.priority_class === c).reduce((a, r) => a + (r.hours as number), 0);
+    near(byClass('training-priority'), t['pytorchjob-a-pretrain-7f3a1'].gpuHours + t['pytorchjob-a-eval-52be0'].gpuHours, 'team page: training hours');
+    near(byClass('inference-priority'), t['pod-a-serve-6d8f4'].gpuHours, 'team page: inference hours');
+  });
+
+  it('over a range of a few hours, every chart statement of every page puts its buckets inside the range', async () => {
+    // The walkthrough runs 08:00 to 13:00: day buckets at midnight would fall outside the chart.
+    const scoped = { ...scope, maxDataPoints: PAGE_MAX_DATA_POINTS };
+    for (const queries of [OVERVIEW_PAGE_QUERIES(), TEAM_PAGE_QUERIES('team-a'), TASKS_PAGE_QUERIES()]) {
+      for (const q of compilePage(queries, scoped).filter((c) => c.compiled.interval)) {
+        const times = (await run(q.compiled.sql)).map((r) => r.time as number);
+        assert.ok(times.length > 0, `${q.id}: rows`);
+        for (const time of times) assert.ok(time >= scope.from && time < scope.to, `${q.id}: bucket ${new Date(time).toISOString()} outside the range`);
+      }
+    }
   });
 });
 

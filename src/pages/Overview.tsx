@@ -89,10 +89,10 @@ function OverviewPanels({ frames, range, label, datasourceUid }: { frames: Recor
       </StatRow>
       <PanelRow>
         <Panel title="Own quota vs borrowed">
-          <Chart frame={ownBorrowed} range={range} unit={hourUnit} stacked bars />
+          <Chart frame={ownBorrowed} range={range} unit={hourUnit} stacked bars totals />
         </Panel>
         <Panel title={`${label}-hours by team`}>
-          <Chart frame={hoursByTeam} range={range} unit={hourUnit} stacked bars />
+          <Chart frame={hoursByTeam} range={range} unit={hourUnit} stacked bars totals />
         </Panel>
       </PanelRow>
       <Panel title="Top teams" testId="top-teams">

@@ -97,10 +97,10 @@ function TeamPanels(props: { frames: Record<string, DataFrame[]>; team: string; 
       </StatRow>
       <PanelRow>
         <Panel title={`${label}-hours by instance type`}>
-          <Chart frame={timeSeriesFrame(quota, (r) => String(r.instance_type), (r) => (typeof r.hours === 'number' ? r.hours : null), {}, instanceTypes)} range={range} unit={hourUnit} stacked bars />
+          <Chart frame={timeSeriesFrame(quota, (r) => String(r.instance_type), (r) => (typeof r.hours === 'number' ? r.hours : null), {}, instanceTypes)} range={range} unit={hourUnit} stacked bars totals />
         </Panel>
-        <Panel title={`${label}-hours by priority class`}>
-          <Chart frame={timeSeriesFrame(priority, (r) => String(r.priority_class), (r) => (typeof r.hours === 'number' ? r.hours : null), {}, priorityClasses)} range={range} unit={hourUnit} stacked bars />
+        <Panel title={`${label}-hours by priority class`} testId="team-priority">
+          <Chart frame={timeSeriesFrame(priority, (r) => String(r.priority_class), (r) => (typeof r.hours === 'number' ? r.hours : null), {}, priorityClasses)} range={range} unit={hourUnit} stacked bars totals />
         </Panel>
       </PanelRow>
       <PanelRow>
@@ -115,6 +115,7 @@ function TeamPanels(props: { frames: Record<string, DataFrame[]>; team: string; 
             unit={hourUnit}
             stacked
             bars
+            totals
           />
         </Panel>
         {resource === 'gpu' ? (

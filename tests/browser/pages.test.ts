@@ -141,6 +141,7 @@ describe('app pages and editors in Chromium, on the walkthrough rollups', { time
   it('Team: team-a borrowed what team-b lent, its tasks and preemptions, GPUs next to DCGM utilization', async () => {
     const page = await open(appPath('team', '&team=team-a'), '[data-testid="team-tasks"] [role="row"]');
     const a = expected.teams['team-a']!.gpu;
+    const g5Price = effectivePrices('us-east-1', DEFAULT_PRICES).find((p) => p.instanceType === 'ml.g5.8xlarge')!.pricePerHour;
     assertShows(await stat(page, 'GPU-hours'), a.total, 'team-a GPU-hours');
     assertShows(await stat(page, 'Own quota'), a.own, 'team-a own');
     assertShows(await stat(page, 'Borrowed'), a.borrowed, 'team-a borrowed');
@@ -150,7 +151,16 @@ describe('app pages and editors in Chromium, on the walkthrough rollups', { time
     for (const task of ['pytorchjob-a-pretrain-7f3a1', 'pytorchjob-a-eval-52be0', 'pod-a-serve-6d8f4']) {
       const cells = await row(page, 'team-tasks', task);
       assertShows(cells[3]!, expected.tasks[task]!.gpuHours, `${task} GPU-hours`);
+      assertShows(cells[4]!, expected.tasks[task]!.gpuHours * g5Price, `${task} cost (1 GPU per ml.g5.8xlarge)`);
     }
+    // The part-day range gets hourly bars; the legend's totals are the tasks' hours per class.
+    const priority = page.locator('[data-testid="team-priority"]');
+    await priority.locator('canvas').first().waitFor();
+    const legend = (await priority.innerText()).split('\n');
+    const totalOf = (series: string) => legend[legend.indexOf(series) + 1] ?? '';
+    const t = expected.tasks;
+    assertShows(totalOf('training-priority'), t['pytorchjob-a-pretrain-7f3a1']!.gpuHours + t['pytorchjob-a-eval-52be0']!.gpuHours, 'training-priority total');
+    assertShows(totalOf('inference-priority'), t['pod-a-serve-6d8f4']!.gpuHours, 'inference-priority total');
     const preemptions = await page.locator('[data-testid="team-preemptions"] [role="row"]').allInnerTexts();
     assert.equal(preemptions.filter((r) => /preempted/.test(r)).length, 2, 'a-pretrain and a-eval were each preempted once');
     await page.locator('[data-testid="allocated-vs-utilization"] canvas').first().waitFor();

@@ -72,8 +72,21 @@ export function Stat({ title, value, unit, decimals, hint }: { title: string; va
   );
 }
 
-/** A time series chart (bars stack when `stacked`). */
-export function Chart({ frame, range, unit, stacked, height = 260, bars }: { frame: DataFrame; range: TimeRange; unit?: string; stacked?: boolean; height?: number; bars?: boolean }) {
+/** Whether any value of the frame is at a time inside the range: otherwise the chart would be an empty grid. */
+function hasPointInRange(frame: DataFrame, range: TimeRange): boolean {
+  const time = frame.fields.find((f) => f.type === FieldType.time);
+  if (!time) return false;
+  const from = range.from.valueOf();
+  const to = range.to.valueOf();
+  const values = frame.fields.filter((f) => f.type === FieldType.number);
+  return time.values.some((t, i) => typeof t === 'number' && t >= from && t < to && values.some((f) => f.values[i] !== null && f.values[i] !== undefined));
+}
+
+/**
+ * A time series chart (bars stack when `stacked`). With `totals` the legend gives each series'
+ * sum, for charts of hours.
+ */
+export function Chart({ frame, range, unit, stacked, height = 260, bars, totals }: { frame: DataFrame; range: TimeRange; unit?: string; stacked?: boolean; height?: number; bars?: boolean; totals?: boolean }) {
   const theme = useTheme2();
   const [ref, width] = useWidth<HTMLDivElement>(600);
   const frames = useMemo(() => {
@@ -96,7 +109,7 @@ export function Chart({ frame, range, unit, stacked, height = 260, bars }: { fra
     const styled = { ...frame, fields: frame.fields.map((f) => (f.type === FieldType.number ? { ...f, config: { ...config, ...f.config } } : f)) };
     return displayable([styled], theme);
   }, [frame, theme, unit, stacked, bars]);
-  if (frame.length === 0) return <NoRows text="No data in this range." />;
+  if (frame.length === 0 || !hasPointInRange(frame, range)) return <NoRows text="No data in this range." />;
   return (
     <div ref={ref}>
       <TimeSeries
@@ -105,7 +118,7 @@ export function Chart({ frame, range, unit, stacked, height = 260, bars }: { fra
         height={height}
         timeRange={range}
         timeZone="utc"
-        legend={{ displayMode: LegendDisplayMode.List, placement: 'bottom', showLegend: true, calcs: [] }}
+        legend={{ displayMode: LegendDisplayMode.List, placement: 'bottom', showLegend: true, calcs: totals ? ['sum'] : [] }}
         options={{ tooltip: { mode: TooltipDisplayMode.Multi } }}
       />
     </div>

@@ -6,7 +6,7 @@
 import { useEffect, useState } from 'react';
 import { dateTime, LoadingState, type DataFrame, type DataQueryRequest, type DataQueryResponse, type DataSourceApi, type TimeRange } from '@grafana/data';
 import { getDataSourceSrv } from '@grafana/runtime';
-import type { PageQuery } from '@hyperpod-usage/model';
+import { PAGE_MAX_DATA_POINTS, type PageQuery } from '@hyperpod-usage/model';
 import { isObservable, lastValueFrom } from 'rxjs';
 import type { UsageDataQuery } from '../../datasource/types';
 import { classifyFailure, type PageProblem } from './problems';
@@ -20,7 +20,7 @@ export function pageTargets(queries: readonly PageQuery[]): UsageDataQuery[] {
   return queries.map((page) => ({ refId: page.id, queryType: 'page', page }));
 }
 
-export function pageRequest(targets: UsageDataQuery[], range: TimeRange, maxDataPoints = 400): DataQueryRequest<UsageDataQuery> {
+export function pageRequest(targets: UsageDataQuery[], range: TimeRange, maxDataPoints = PAGE_MAX_DATA_POINTS): DataQueryRequest<UsageDataQuery> {
   const spanMs = Math.max(1, range.to.valueOf() - range.from.valueOf());
   const intervalMs = Math.max(60_000, Math.floor(spanMs / maxDataPoints));
   return {

@@ -45,6 +45,9 @@ export interface CompiledPageQuery {
   compiled: CompiledQuery;
 }
 
+/** The most buckets a page's charts ask for: sets the 'auto' interval (a 30-day range gets days). */
+export const PAGE_MAX_DATA_POINTS = 400;
+
 /** How many teams the Overview shows before the rest become Other. */
 export const OVERVIEW_TOP_TEAMS = 10;
 
@@ -92,8 +95,9 @@ export function TEAM_PAGE_QUERIES(team: string, resource: ResourceKey = 'gpu'): 
       kind: 'usage',
       range: 'page',
       panels: ['usage by priority class'],
-      // Daily: over whole UTC days this reads task_daily, a fifth of task_hourly's bytes.
-      query: { measures: ['hours'], resource, groupBy: ['priority_class'], filters, interval: 'day', format: 'time_series' },
+      // The quota chart's buckets, so both charts line up and a range of a few hours shows hours;
+      // over whole UTC days with day buckets this reads task_daily, a fifth of task_hourly's bytes.
+      query: { measures: ['hours'], resource, groupBy: ['priority_class'], filters, interval: 'auto', format: 'time_series' },
     },
     {
       // From task_daily (a row per task and day), a tenth of what task_hourly would read.

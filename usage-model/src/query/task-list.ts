@@ -9,11 +9,12 @@ import { rangePredicates } from './range.js';
 import { PARTITION_COLUMNS, column, resourceColumn } from './columns.js';
 import { checkScope, filterPredicate } from './compile-usage.js';
 import { dimensionField, measureField } from './fields.js';
-import { NEURON, ROW } from './sources.js';
+import { NEURON, PRICE, ROW, USAGE_SOURCES } from './sources.js';
 import { neuronCores, neuronCoresTable } from '../sql/neuron.js';
+import { unitPricesTable } from '../sql/cost.js';
 import { DIMENSIONS, QueryModelError, type CompiledField, type CompiledQuery, type Dimension, type DimensionFilter, type QueryScope } from './types.js';
 
-export type TaskListSort = 'hours' | 'preemptions' | 'queue_wait_seconds' | 'first_admitted_at' | 'task';
+export type TaskListSort = 'hours' | 'cost' | 'preemptions' | 'queue_wait_seconds' | 'first_admitted_at' | 'task';
 
 export interface TaskListQuery {
   resource: ResourceKey;
@@ -58,9 +59,15 @@ export function compileTaskListQuery(query: TaskListQuery, scope: QueryScope): C
   const hours = neuron
     ? neuronCores(c(resourceColumn('task_daily', 'neuron_core', 'hours')), c(resourceColumn('task_daily', 'neuron_device', 'hours')), NEURON)
     : c(resourceColumn('task_daily', query.resource, 'hours'));
-  const join = neuron ? `\n  LEFT JOIN ${neuronCoresTable()} ${NEURON} ON ${NEURON}.instance_type = ${c('instance_type')}` : '';
+  // A task's cost is its instance type's unit resource priced, whatever resource the page shows.
+  const cost = USAGE_SOURCES.find((s) => s.table === 'task_daily')?.measure('cost', query.resource);
+  if (!cost) throw new Error('task_daily has no cost');
+  const join = `
+  LEFT JOIN ${neuronCoresTable()} ${NEURON} ON ${NEURON}.instance_type = ${c('instance_type')}
+  LEFT JOIN ${unitPricesTable(scope.relations)} ${PRICE} ON ${PRICE}.instance_type = ${c('instance_type')}`;
   const order: Record<TaskListSort, string> = {
     hours: '"hours" DESC NULLS LAST',
+    cost: '"cost" DESC NULLS LAST',
     preemptions: '"preemptions" DESC NULLS LAST',
     queue_wait_seconds: '"queue_wait_seconds" DESC NULLS LAST',
     first_admitted_at: '"first_admitted_at" DESC NULLS LAST',
@@ -72,7 +79,7 @@ export function compileTaskListQuery(query: TaskListQuery, scope: QueryScope): C
        coalesce(${c('priority_class')}, '') AS "priority_class", coalesce(${c('instance_type')}, '') AS "instance_type",
        max_by(${c('status')}, ${dayKey}) AS "status", min(${c('created_at')}) AS "created_at", min(${c('first_admitted_at')}) AS "first_admitted_at",
        max(${c('ended_at')}) AS "ended_at", max(${c('admissions')}) AS "admissions", max(${c('preemptions')}) AS "preemptions",
-       max(${c('queue_wait_seconds')}) AS "queue_wait_seconds", sum(${hours}) AS "hours"
+       max(${c('queue_wait_seconds')}) AS "queue_wait_seconds", sum(${hours}) AS "hours", sum(${cost.parts[0]}) AS "cost"
   FROM ${scope.relations.task_daily} ${ROW}${join}
  WHERE ${where.join('\n   AND ')}
  GROUP BY ${c('task_uid')}, 1, 2, 3, 4, 5
@@ -92,7 +99,9 @@ export function compileTaskListQuery(query: TaskListQuery, scope: QueryScope): C
     { name: 'preemptions', type: 'number', unit: 'none', displayName: 'Preemptions' },
     { name: 'queue_wait_seconds', type: 'number', unit: 's', displayName: 'Queue wait' },
     measureField('hours', query.resource),
+    measureField('cost', query.resource),
   ];
-  const columns = [...PARTITION_COLUMNS, 'task_uid', 'task_name', 'namespace', 'team', 'priority_class', 'instance_type', 'status', 'created_at', 'first_admitted_at', 'ended_at', 'admissions', 'preemptions', 'queue_wait_seconds', ...(neuron ? ['neuron_core_hours', 'neuron_device_hours'] : [resourceColumn('task_daily', query.resource, 'hours')])];
-  return { sql, fields, scans: [{ table: 'task_daily', columns: [...new Set(columns)] }] };
+  const columns = [...PARTITION_COLUMNS, 'task_uid', 'task_name', 'namespace', 'team', 'priority_class', 'instance_type', 'status', 'created_at', 'first_admitted_at', 'ended_at', 'admissions', 'preemptions', 'queue_wait_seconds', resourceColumn('task_daily', query.resource, 'hours'), ...cost.columns];
+  const prices = { table: 'prices' as const, columns: ['instance_type', 'unit_resource', 'unit_price_per_hour'] };
+  return { sql, fields, scans: [{ table: 'task_daily', columns: [...new Set(columns)] }, prices] };
 }
