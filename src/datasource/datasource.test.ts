@@ -136,7 +136,7 @@ describe('UsageDataSource.testDatasource', () => {
     ['no SQL data source', {}, [], /^No SQL data source chosen/],
     ['no tables', ATHENA, [{ data: [tables([])] }], /No usage tables found/],
     ['some tables missing', ATHENA, [{ data: [tables(['team_hourly'])] }], /Usage tables missing: task_hourly/],
-    ['no data for the cluster', ATHENA, [{ data: [tables(ALL_TABLES)] }, { data: [] }], /No usage data yet for cluster demo/],
+    ['no data for the cluster', ATHENA, [{ data: [tables(ALL_TABLES)] }, { data: [] }], /No usage data for cluster demo/],
     ['stale data', ATHENA, [{ data: [tables(ALL_TABLES)] }, { data: [fresh(30)] }], /older than 3 hours/],
     ['no permission', ATHENA, [new Error('AccessDeniedException: User is not authorized to perform athena:StartQueryExecution')], /^No permission to read the usage tables/],
   ])('names what is missing: %s', async (_name, options, answers, message) => {

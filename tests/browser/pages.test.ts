@@ -210,7 +210,7 @@ describe('app pages and editors in Chromium, on the walkthrough rollups', { time
     const budget = await row(page, 'settings-budgets', 'team-a');
     assertShows(budget[2]!, 400, 'team-a monthly GPU-hours');
     await page.getByRole('button', { name: 'Test the usage data source' }).click();
-    await page.getByText(/Usage data is|No usage data yet|older than/).first().waitFor();
+    await page.getByText(/Usage data is|No usage data for|older than/).first().waitFor();
     await screenshot(page, 'settings');
     await page.close();
   });

@@ -335,8 +335,8 @@ describe('variables, annotations, tasks, health, pages', () => {
     const one = { clusters: ['ml-prod'] };
     assert.match(healthCheckVerdict(one, [], undefined, { now }).message, /^No usage tables found/);
     assert.match(healthCheckVerdict(one, ['team_hourly'], undefined, { now }).message, /missing: task_hourly, capacity_hourly, detailed_report, prices/);
-    assert.match(healthCheckVerdict(one, all, [], { now }).message, /No usage data yet for cluster ml-prod/);
-    assert.match(healthCheckVerdict(one, all, [{ cluster: 'other', lastHour: now }], { now }).message, /No usage data yet for cluster ml-prod/);
+    assert.match(healthCheckVerdict(one, all, [], { now }).message, /No usage data for cluster ml-prod/);
+    assert.match(healthCheckVerdict(one, all, [{ cluster: 'other', lastHour: now }], { now }).message, /No usage data for cluster ml-prod/);
     const stale = healthCheckVerdict(one, all, [{ cluster: 'ml-prod', lastHour: Date.parse('2025-02-02T04:00:00Z') }], { now, maxAgeHours: 3 });
     assert.deepEqual(stale, { ok: false, message: 'Usage data is older than 3 hours (ml-prod 5 h): check the aggregation schedule.' });
     assert.equal(healthCheckVerdict(one, all, [{ cluster: 'ml-prod', lastHour: Date.parse('2025-02-02T09:00:00Z') }], { now }).ok, true);

@@ -32,14 +32,22 @@ function advice(problem: Problem, datasourceUid?: string): Advice {
   }
 }
 
+/** Kinds whose message is the SQL engine's own words: advice first, those words as details. */
+const ENGINE_MESSAGE = new Set<Problem['kind']>(['not-deployed', 'no-permission', 'failed']);
+
 /** What stops a page, and what to do next, with a link to the place that fixes it and the docs. */
 export function PageProblem({ problem, datasourceUid }: { problem: Problem; datasourceUid?: string }) {
   const a = advice(problem, datasourceUid);
   return (
     <Alert severity={a.severity} title={a.title} data-testid={`page-problem-${problem.kind}`}>
       <Stack direction="column" gap={1}>
-        <Text>{problem.message}</Text>
+        {ENGINE_MESSAGE.has(problem.kind) ? null : <Text>{problem.message}</Text>}
         <Text>{a.next}</Text>
+        {ENGINE_MESSAGE.has(problem.kind) ? (
+          <Text color="secondary" variant="bodySmall">
+            {`Details: ${problem.message}`}
+          </Text>
+        ) : null}
         <Stack gap={1}>
           {a.fix ? (
             <LinkButton size="sm" href={a.fix.href} variant="secondary">

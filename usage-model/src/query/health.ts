@@ -96,10 +96,10 @@ export function healthCheckVerdict(
   const lookbackDays = lookbackMs(maxAge) / DAY_MS;
   if (wanted.length === 0 || rows.length === 0) {
     const which = scope.clusters.length ? `cluster ${scope.clusters.join(', ')}` : 'any cluster';
-    return { ok: false, message: `No usage data yet for ${which} in the last ${lookbackDays} days: is the collector running and the aggregation scheduled?` };
+    return { ok: false, message: `No usage data for ${which} in the last ${lookbackDays} days: is the collector running and the aggregation scheduled?` };
   }
   const absent = wanted.filter((c) => !rows.some((r) => r.cluster === c));
-  if (absent.length > 0) return { ok: false, message: `No usage data yet for cluster ${absent.join(', ')} in the last ${lookbackDays} days.` };
+  if (absent.length > 0) return { ok: false, message: `No usage data for cluster ${absent.join(', ')} in the last ${lookbackDays} days.` };
   const stale = rows.filter((r) => wanted.includes(r.cluster) && now - (r.lastHour + HOUR_MS) > maxAge * HOUR_MS);
   if (stale.length > 0) {
     const ages = stale.map((r) => `${r.cluster} ${Math.floor((now - r.lastHour - HOUR_MS) / HOUR_MS)} h`).join(', ');
