@@ -24,11 +24,30 @@ export const systemClock: Clock = {
 export class ScaledClock implements Clock {
   constructor(
     readonly origin: number,
-    readonly realOrigin: number,
+    private startsAtReal: number,
     readonly speed: number,
     readonly stopAt?: number,
   ) {
     if (!(speed > 0) || !Number.isFinite(speed)) throw new Error(`clock speed must be a positive number, got ${speed}`);
+  }
+
+  /** Real time at which the clock leaves `origin`. */
+  get realOrigin(): number {
+    return this.startsAtReal;
+  }
+
+  /**
+   * A clock that stands at `origin` until `start()`: a simulation holds it while the collector
+   * syncs, however long a busy machine takes (at 3600x, a late real second is a lost hour).
+   */
+  static held(origin: number, speed: number, stopAt?: number): ScaledClock {
+    return new ScaledClock(origin, Number.POSITIVE_INFINITY, speed, stopAt);
+  }
+
+  /** Lets a held clock run from now on. */
+  start(): void {
+    if (this.startsAtReal !== Number.POSITIVE_INFINITY) throw new Error('the clock is already running');
+    this.startsAtReal = Date.now();
   }
 
   now(): number {

@@ -181,6 +181,11 @@ export class Collector {
     return this.leading;
   }
 
+  /** Synced and leading: the start-up snapshot is taken and changes are recorded. */
+  get recording(): boolean {
+    return this.live && this.leading;
+  }
+
   get ready(): boolean {
     return this.informers?.synced ?? false;
   }

@@ -40,8 +40,8 @@ export interface SimulationResult {
   recordsWritten: number;
 }
 
-/** Real time allowed for the collector to list the cluster before the scenario starts. */
-const STARTUP_ALLOWANCE_MS = 2000;
+/** Real time the scenario waits at most for the collector to record before it starts anyway. */
+const STARTUP_ALLOWANCE_MS = 30_000;
 /** Simulated time the collector watches the cluster before the scenario's first event. */
 const LEAD_MS = 60_000;
 
@@ -51,8 +51,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const url = await server.start();
   try {
     const simulator = new ClusterSimulator(scenario, server, options.clusterName);
-    // The clock waits a minute before the scenario's start while the collector syncs, and stops at its end.
-    const clock = new ScaledClock(scenario.start - LEAD_MS, Date.now() + STARTUP_ALLOWANCE_MS, options.speed, scenario.end);
+    // The clock stands a minute before the scenario's start until the collector records, and stops at its end.
+    const clock = ScaledClock.held(scenario.start - LEAD_MS, options.speed, scenario.end);
     const spoolDir =
       options.spoolDir ?? (options.storage.kind === 'local' ? join(options.storage.directory, '..', '.spool') : '.hpu-spool');
     const collector = new Collector(
@@ -81,6 +81,10 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     );
     const began = Date.now();
     await collector.start();
+    // With leadership of its own (drills), the collector may rightly not lead: then only wait for the sync.
+    const recording = () => (options.leadership === undefined ? collector.recording : collector.ready);
+    for (const until = Date.now() + STARTUP_ALLOWANCE_MS; !recording() && Date.now() < until; ) await sleepReal(20);
+    clock.start();
     await simulator.run(clock);
     // Let the clock reach the end and the collector see the last events before its final flush.
     while (clock.now() < scenario.end) await sleepReal(Math.min(200, clock.realDelay(scenario.end - clock.now())));
