@@ -33,7 +33,6 @@ import {
   interpolateFilters,
   localRelations,
   parquetRelations,
-  type ColumnType,
   type Dimension,
   type DimensionFilter,
   type QueryScope,
@@ -41,6 +40,7 @@ import {
   type TemplateVariableLookup,
   type UsageQuery,
 } from '@hyperpod-usage/model';
+import { DUCKDB_TYPE } from '../src/engine/duckdb-engine.js';
 import { silentLogger } from '../src/log.js';
 import { resolveScenario } from '../src/simulator/builtin.js';
 import { runSimulation } from '../src/simulator/simulation.js';
@@ -338,7 +338,6 @@ describe('usage queries on DuckDB over the walkthrough rollups', () => {
   });
 });
 
-const DUCKDB_TYPE: Record<ColumnType, string> = { string: 'VARCHAR', double: 'DOUBLE', boolean: 'BOOLEAN', timestamp: 'TIMESTAMP', bigint: 'BIGINT', int: 'INTEGER', date: 'DATE' };
 
 // Hostile text, as in usage-model/test/query-model.test.ts (the Trino side of the same proof).
 const fragment = fc.oneof(

@@ -154,23 +154,12 @@ describe('the recorder', () => {
 
   it('bounds its buffer in bytes: past the limit the oldest records are dropped, counted and logged', async () => {
     const dropped: number[] = [];
-    const state = new ClusterState(DEFAULT_TEAM_MAPPING, silentLogger);
-    const lines: string[] = [];
-    const recorder = new Recorder({
-      cluster: 'c1',
-      writerId: 'w1',
-      version: 'test',
-      flushIntervalMs: 60_000,
-      state,
-      clock,
-      log: createLogger({ format: 'json', write: (l) => lines.push(l) }),
-      output: { write: async () => Promise.reject(Object.assign(new Error('ENOSPC'), { code: 'ENOSPC' })) },
-      observer: { dropped: (_t, n) => dropped.push(n) },
-      maxBufferedBytes: 200 * 1024,
-    });
+    const { recorder, lines, apply } = setup(
+      { write: async () => Promise.reject(Object.assign(new Error('ENOSPC'), { code: 'ENOSPC' })) },
+      { observer: { dropped: (_t, n) => dropped.push(n) }, maxBufferedBytes: 200 * 1024 },
+    );
     for (let i = 0; i < 2000; i++) {
-      const raw = { metadata: { name: `w${i}`, namespace: 'hyperpod-ns-a', uid: `u${i}`, resourceVersion: '1' } };
-      recorder.recordChange(state.apply('Workload', 'add', raw) as TypedObject, 'add');
+      apply('Workload', { metadata: { name: `w${i}`, namespace: 'hyperpod-ns-a', uid: `u${i}`, resourceVersion: '1' } });
       if (i % 100 === 99) await recorder.flush(T0 + i * 1000).catch(() => undefined);
     }
     assert.ok(recorder.bufferedBytes <= 200 * 1024, `buffer holds ${recorder.bufferedBytes} bytes`);

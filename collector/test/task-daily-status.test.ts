@@ -5,19 +5,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { RAW_TABLES, RAW_TABLE_NAMES, sqlString, taskDailySql, type ColumnType } from '@hyperpod-usage/model';
-import { DuckDbEngine } from '../src/engine/duckdb-engine.js';
+import { RAW_TABLES, RAW_TABLE_NAMES, sqlString, taskDailySql } from '@hyperpod-usage/model';
+import { DUCKDB_TYPE, DuckDbEngine } from '../src/engine/duckdb-engine.js';
 
 const DAY = Date.parse('2025-06-01T00:00:00Z');
-const SQL_TYPES: Record<ColumnType, string> = {
-  string: 'VARCHAR',
-  double: 'DOUBLE',
-  boolean: 'BOOLEAN',
-  timestamp: 'TIMESTAMP',
-  bigint: 'BIGINT',
-  int: 'INTEGER',
-  date: 'DATE',
-};
 
 type Row = Record<string, string | number | boolean | null>;
 
@@ -42,7 +33,7 @@ async function statusOf(engine: DuckDbEngine, workloads: Row[], heartbeats: Row[
   const rows: Record<string, Row[]> = { workload: workloads, heartdub: heartbeats };
   for (const name of RAW_TABLE_NAMES) {
     const table = RAW_TABLES[name];
-    const columns = [...table.columns.map((c) => [c.name, SQL_TYPES[c.type]] as const), ...table.partitionKeys.filter((k) => !table.columns.some((c) => c.name === k)).map((k) => [k, 'VARCHAR'] as const)];
+    const columns = [...table.columns.map((c) => [c.name, DUCKDB_TYPE[c.type]] as const), ...table.partitionKeys.filter((k) => !table.columns.some((c) => c.name === k)).map((k) => [k, 'VARCHAR'] as const)];
     await engine.execute(`CREATE OR REPLACE TABLE ${name} (${columns.map(([n, t]) => `"${n}" ${t}`).join(', ')})`);
     for (const row of rows[name] ?? []) {
       const keys = Object.keys(row);

@@ -33,7 +33,8 @@ import {
 } from '@hyperpod-usage/model';
 import type { Cell, QueryEngine, QueryResult } from './query-engine.js';
 
-const DUCKDB_TYPE: Record<ColumnType, string> = {
+/** DuckDB's name for each column type of the data contract. */
+export const DUCKDB_TYPE: Record<ColumnType, string> = {
   string: 'VARCHAR',
   double: 'DOUBLE',
   boolean: 'BOOLEAN',
