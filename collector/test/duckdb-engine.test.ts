@@ -5,6 +5,7 @@ import { tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { DAY_MS, HOUR_MS, rawPartitionPath, sqlString } from '@hyperpod-usage/model';
+import { oldLayoutHeartbeats } from '../src/aggregate/old-heartbeats.js';
 import { openEngine } from '../src/commands/engine-options.js';
 import { ConfigError } from '../src/config.js';
 import { defaultMemoryLimit, DuckDbEngine, parseMemoryLimit } from '../src/engine/duckdb-engine.js';
@@ -148,13 +149,23 @@ describe('heartbeats written before they had a cluster folder', () => {
       );
       const clusters = async (): Promise<unknown[]> =>
         (await engine.query(`SELECT cluster, count(*) AS n FROM ${engine.rawRelationsFor(day, day + DAY_MS).heartdub} GROUP BY cluster`)).rows.map((r) => [r.cluster, r.n]);
-      // Left where it was, the old file is not read (as on Athena, whose projection names the cluster folder).
+      // Left where it was, the old file is not read (as on Athena, whose projection names the cluster folder)...
       assert.deepEqual(await clusters(), [['c1', 1]]);
+      // ...and a day holding only old files reads as empty, rather than failing on a glob that matches nothing.
+      const later = day + 2 * DAY_MS;
+      const oldOnly = join(root, dirname(rawPartitionPath('heartdub', later, 'c1')), 'collector-0-old-00000002.parquet');
+      mkdirSync(dirname(oldOnly), { recursive: true });
+      await engine.execute(`COPY (SELECT TIMESTAMP '2025-04-18 00:00:00' AS "timestamp", 'c1' AS cluster) TO ${sqlString(oldOnly)} (FORMAT parquet)`);
+      assert.deepEqual((await engine.query(`SELECT count(*) AS n FROM ${engine.rawRelationsFor(later, later + DAY_MS).heartdub}`)).rows, [{ n: 0 }]);
+      // hpu aggregate warns about them, for the days whose rollups would read them.
+      assert.deepEqual(oldLayoutHeartbeats(root, [day]), [join(oldFolder, 'collector-0-old-00000001.parquet')]);
+      assert.deepEqual(oldLayoutHeartbeats(root, [day - 3 * DAY_MS]), []);
 
       const moved = join(root, rawPartitionPath('heartdub', day, 'c1'), 'collector-0-old-00000001.parquet');
       mkdirSync(dirname(moved), { recursive: true });
       renameSync(oldFile, moved);
       assert.deepEqual(await clusters(), [['c1', 2]]);
+      assert.deepEqual(oldLayoutHeartbeats(root, [day]), []);
       await engine.refreshViews();
       const { rows } = await engine.query(`SELECT cluster, hour, snapshot FROM heartdub ORDER BY hour`);
       assert.deepEqual(rows, [{ cluster: 'c1', hour: '00', snapshot: true }, { cluster: 'c1', hour: '01', snapshot: false }]);
