@@ -71,17 +71,31 @@ export const aggregator = {
   env: ['ATHENA_DATABASE', 'ATHENA_WORKGROUP', 'STORAGE_URL', 'AWS_REGION', 'LOG_FORMAT', 'LOG_LEVEL'],
 };
 
+/**
+ * The digest the example overlay carries until a site sets its own. Valid in form, so every
+ * kustomize and schema accepts it, but no image has it: deployed unchanged, the pods stay in
+ * ErrImagePull. The validator refuses it in any overlay but the example.
+ */
+export const PLACEHOLDER_DIGEST = `sha256:${'0'.repeat(64)}`;
+
+/** What a site overlay must set: the collector's and the aggregation's environment, images by digest. */
+const siteRules = {
+  requiredEnv: ['CLUSTER_NAME', 'STORAGE_URL', 'AWS_REGION'],
+  requiredAggregatorEnv: ['ATHENA_DATABASE', 'ATHENA_WORKGROUP', 'STORAGE_URL', 'AWS_REGION'],
+  // A tag can be moved to other content, a digest cannot.
+  requireImageDigest: true,
+};
+
 /** Kustomizations rendered by default, with the env each one must set. */
 export const renderTargets = [
   { dir: 'collector/deploy', requiredEnv: [] },
-  {
-    dir: 'collector/deploy/overlays/example',
-    requiredEnv: ['CLUSTER_NAME', 'STORAGE_URL', 'AWS_REGION'],
-    requiredAggregatorEnv: ['ATHENA_DATABASE', 'ATHENA_WORKGROUP', 'STORAGE_URL', 'AWS_REGION'],
-    // What a site deploys: a tag can be moved to other content, a digest cannot.
-    requireImageDigest: true,
-  },
+  { dir: 'collector/deploy/overlays/example', ...siteRules, allowPlaceholderDigest: true },
 ];
+
+/** The rules for a kustomization named on the command line: its own if listed above, else a site overlay's. */
+export function renderTargetFor(dir) {
+  return renderTargets.find((t) => resolve(repoRoot, t.dir) === resolve(dir)) ?? { dir, ...siteRules };
+}
 
 const clusterScopedKinds = new Set([
   'Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'PriorityClass',
@@ -300,7 +314,10 @@ function collectNodes(value, type, path, visit) {
  * The collector's own rules: security context, resources, probes, RBAC scope, env names and the
  * consistency between Deployment, Service, PDB and Role. Returns problems, one line each.
  */
-export function checkPolicies(objects, { requiredEnv = [], requiredAggregatorEnv = [], requireImageDigest = false } = {}) {
+export function checkPolicies(
+  objects,
+  { requiredEnv = [], requiredAggregatorEnv = [], requireImageDigest = false, allowPlaceholderDigest = false } = {},
+) {
   const problems = [];
   const add = (obj, msg) => problems.push(`${obj ? objectRef(obj) : 'render'}: ${msg}`);
   const byKind = (kind) => objects.filter((o) => o?.kind === kind);
@@ -357,6 +374,8 @@ export function checkPolicies(objects, { requiredEnv = [], requiredAggregatorEnv
       for (const c of [...(pod?.initContainers ?? []), ...(pod?.containers ?? [])]) {
         if (!/@sha256:[0-9a-f]{64}$/.test(String(c?.image ?? ''))) {
           add(obj, `container "${c?.name}": image "${c?.image}" must be pinned by digest (@sha256:...) in a site overlay`);
+        } else if (!allowPlaceholderDigest && String(c?.image).endsWith(`@${PLACEHOLDER_DIGEST}`)) {
+          add(obj, `container "${c?.name}": image digest is the example overlay's placeholder: set your image's digest (collector/deploy/README.md, "Images by digest")`);
         }
       }
     }
@@ -745,8 +764,8 @@ function checkPdb(pdbs, deployment, add) {
 // ---------------------------------------------------------------------------------------------
 // Dockerfile
 
-/** Parses COPY/ADD instructions: [{ line, sources, from }]. */
-export function parseDockerCopies(text) {
+/** Instructions with their continuation lines joined, comments and blank lines left out: [{ line, text }]. */
+function dockerInstructions(text) {
   const logical = [];
   let current = '';
   let start = 0;
@@ -763,9 +782,34 @@ export function parseDockerCopies(text) {
     current = '';
   });
   if (current) logical.push({ line: start, text: current.trim() });
+  return logical;
+}
 
+/**
+ * Parses FROM instructions: [{ line, image, stage }], `image` with the default values of the ARGs
+ * it names filled in (a --build-arg can still replace them), `stage` the AS name if any.
+ */
+export function parseDockerFroms(text) {
+  const args = new Map();
+  const froms = [];
+  for (const { line, text: instr } of dockerInstructions(text)) {
+    const arg = /^ARG\s+([A-Za-z_][A-Za-z0-9_]*)(?:=(\S*))?\s*$/i.exec(instr);
+    if (arg) {
+      if (arg[2] !== undefined) args.set(arg[1], arg[2].replace(/^"(.*)"$/, '$1'));
+      continue;
+    }
+    const from = /^FROM\s+(?:--[a-z-]+=\S+\s+)*(\S+)(?:\s+AS\s+(\S+))?\s*$/i.exec(instr);
+    if (!from) continue;
+    const image = from[1].replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_, a, b) => args.get(a ?? b) ?? '');
+    froms.push({ line, image, stage: from[2] ?? null });
+  }
+  return froms;
+}
+
+/** Parses COPY/ADD instructions: [{ line, sources, from }]. */
+export function parseDockerCopies(text) {
   const copies = [];
-  for (const { line, text: instr } of logical) {
+  for (const { line, text: instr } of dockerInstructions(text)) {
     const m = /^(COPY|ADD)\s+(.*)$/i.exec(instr);
     if (!m) continue;
     let rest = m[2].trim();
@@ -863,6 +907,15 @@ export function checkDockerfile({
   if (text == null) return [`${dockerfile}: missing`];
   const ignoreText = dockerignoreText ?? (existsSync(join(root, '.dockerignore')) ? readFileSync(join(root, '.dockerignore'), 'utf8') : '');
   const rules = parseDockerignore(ignoreText);
+  // Base images by digest: a tag is moved to new content on every Node.js or Debian release.
+  const stages = new Set();
+  for (const from of parseDockerFroms(text)) {
+    const image = from.image;
+    if (!stages.has(image.toLowerCase()) && image !== 'scratch' && !/@sha256:[0-9a-f]{64}$/.test(image)) {
+      problems.push(`${dockerfile}:${from.line}: base image "${image}" is not pinned by digest (@sha256:...)`);
+    }
+    if (from.stage) stages.add(from.stage.toLowerCase());
+  }
   const copies = parseDockerCopies(text);
   if (copies.length === 0) problems.push(`${dockerfile}: no COPY instructions`);
   for (const copy of copies) {
@@ -920,9 +973,7 @@ export async function main(argv = process.argv.slice(2)) {
     console.error(`validate-manifests: ${kubectl.error}`);
     return 2;
   }
-  const targets = argv.length
-    ? argv.map((dir) => renderTargets.find((t) => resolve(repoRoot, t.dir) === resolve(dir)) ?? { dir, requiredEnv: [] })
-    : renderTargets;
+  const targets = argv.length ? argv.map(renderTargetFor) : renderTargets;
   console.log(`validate-manifests: kubectl ${kubectl.version}`);
   let objectCount = 0;
   let problemCount = 0;

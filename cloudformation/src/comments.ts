@@ -23,7 +23,7 @@ export const TEMPLATE_COMMENTS: Readonly<Record<string, string>> = {
   ),
   [`Resources.${RESOURCE.workGroup}`]:
     'Enforced settings: clients cannot send results outside athena-results/ or lift the scan cutoff.',
-  [`Resources.${RESOURCE.collectorRole}`]: "Write-only: s3:PutObject on its own cluster's raw partitions (and heartbeats), no read, list or delete.",
+  [`Resources.${RESOURCE.collectorRole}`]: "Write-only: s3:PutObject on its own cluster's raw partitions (heartbeats included), no read, list or delete.",
   [`Resources.${RESOURCE.grafanaReaderPolicy}`]:
     'Attach to the Amazon Managed Grafana workspace role or to the role of a self-hosted Grafana.',
   [`Resources.${RESOURCE.podIdentityAgent}`]: `Created only when ${PARAM.installPodIdentityAgent} is "true".`,

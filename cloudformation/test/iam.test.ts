@@ -36,13 +36,14 @@ describe('collector role', () => {
   it('may write only its own cluster\'s partitions and heartbeats, not another cluster\'s or any other raw key', () => {
     for (const table of RAW_TABLE_NAMES) {
       assert.ok(mayPut(keyArn(table, OWN)), `${table} of its own cluster`);
-      if (table === 'heartdub') continue; // heartbeats have no cluster folder; the row names the cluster
       assert.ok(!mayPut(keyArn(table, 'another-cluster')), `${table} of another cluster`);
       // A key that smuggles another cluster's folder in front of its own is refused too.
       const smuggled = keyArn(table, 'another-cluster').replace('/cluster=another-cluster/', `/cluster=another-cluster/cluster=${OWN}/`);
       assert.ok(!mayPut(smuggled), `${table}: ${smuggled}`);
     }
     assert.ok(!mayPut(`${BUCKET}/raw/workload/overwrite-me.parquet`));
+    // Heartbeats used to have no cluster folder, so any collector could write any cluster's.
+    assert.ok(!mayPut(`${BUCKET}/raw/heartdub/year=2025/month=01/day=31/hour=23/collector-0-abc123-00000001.parquet`));
     assert.ok(!mayPut(`${BUCKET}/raw/new-table/cluster=${OWN}/x.parquet`));
     assert.ok(!mayPut(`${BUCKET}/rollups/team_hourly/x.parquet`));
   });

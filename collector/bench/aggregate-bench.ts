@@ -1118,7 +1118,7 @@ async function main(): Promise<void> {
     say(
       `  Tiled to ${options.days} days: each of the ${fmtInt(tiled.hours)} hours is a copy of base hour (hour mod ${base.hours}); timestamps shifted, ` +
         `workload and pod uids and names suffixed -t<tile> (new objects each tile; nodes and ClusterQueues keep theirs), ` +
-        `written into raw/<table>/year=/month=/day=/hour=[/cluster=]/ of the new time.`,
+        `written into raw/<table>/year=/month=/day=/hour=/cluster=/ of the new time.`,
     );
     say(
       `  So the volume per day is real collector output (${options.layout === 'collector' ? `${fmtInt(baseFilesPerHour)} files per hour, one per collector file` : 'one file per table and hour'}, rewritten by DuckDB), ` +

@@ -361,7 +361,7 @@ export class Recorder {
 
   private heartbeat(at: number, snapshot: boolean): Row {
     const o = this.options;
-    return heartbeatRow(o.cluster, at, o.writerId, o.version, snapshot, o.flushIntervalMs);
+    return heartbeatRow(at, o.writerId, o.version, snapshot, o.flushIntervalMs);
   }
 }
 

@@ -5,6 +5,8 @@
 // The first test needs `kubectl` (CI: apt-get install kubernetes-client; or set KUBECTL).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, it } from 'node:test';
 import { COLLECTOR_OPTIONS } from '../src/config.js';
@@ -17,8 +19,10 @@ interface Validator {
   collector: { env: string[] };
   validateObjects(
     objects: K8sObject[],
-    options?: { requiredEnv?: string[]; requiredAggregatorEnv?: string[]; requireImageDigest?: boolean },
+    options?: { requiredEnv?: string[]; requiredAggregatorEnv?: string[]; requireImageDigest?: boolean; allowPlaceholderDigest?: boolean },
   ): Promise<string[]>;
+  PLACEHOLDER_DIGEST: string;
+  renderTargetFor(dir: string): { dir: string; requireImageDigest?: boolean; allowPlaceholderDigest?: boolean; requiredEnv: string[] };
   parseManifests(text: string, source?: string): { objects: K8sObject[]; problems: string[] };
   checkDockerfile(options?: { dockerfileText?: string; dockerignoreText?: string }): string[];
 }
@@ -261,11 +265,32 @@ describe('collector deployment', () => {
     assert.ok(tagged.some((p) => /image "hyperpod-usage-collector:0\.1\.0" must be pinned by digest/.test(p)), tagged.join('\n'));
   });
 
+  it("refuses the example overlay's placeholder digest in any other overlay, so a copy left unchanged fails here", async () => {
+    const withDigest = (digest: string): K8sObject => {
+      const deployment = deploymentWithProbePort('8081', 'probes') as { spec: { template: { spec: { containers: Array<{ image: string }> } } } };
+      for (const c of deployment.spec.template.spec.containers) c.image = `registry.example/hyperpod-usage-collector@${digest}`;
+      return deployment as unknown as K8sObject;
+    };
+    const placeholder = /image digest is the example overlay's placeholder/;
+    const copy = validator.renderTargetFor(join(root, 'site-overlays', 'my-cluster'));
+    assert.equal(copy.requireImageDigest, true, 'an overlay named on the command line gets the site rules');
+    assert.notEqual(copy.allowPlaceholderDigest, true);
+    const unchanged = await validator.validateObjects([withDigest(validator.PLACEHOLDER_DIGEST)], copy);
+    assert.ok(unchanged.some((p) => placeholder.test(p)), unchanged.join('\n'));
+    const set = await validator.validateObjects([withDigest(`sha256:${'c'.repeat(64)}`)], copy);
+    assert.ok(!set.some((p) => placeholder.test(p) || /pinned by digest/.test(p)), set.join('\n'));
+    // The example itself renders with it, and its digest is that placeholder.
+    const example = validator.renderTargetFor(join(root, 'collector/deploy/overlays/example'));
+    assert.equal(example.allowPlaceholderDigest, true);
+    const kustomization = readFileSync(join(root, 'collector/deploy/overlays/example/kustomization.yaml'), 'utf8');
+    assert.match(kustomization, new RegExp(`^\\s+digest: ${validator.PLACEHOLDER_DIGEST}$`, 'm'));
+  });
+
   it('checks that the Dockerfile only COPYs files that exist and are not .dockerignored', () => {
     assert.deepEqual(validator.checkDockerfile(), []);
     const problems = validator.checkDockerfile({
       dockerfileText: [
-        'FROM node:22-bookworm-slim AS build',
+        `FROM node:22-bookworm-slim@sha256:${'a'.repeat(64)} AS build`,
         'COPY package.json package-lock.json ./',
         'COPY collector/no-such-file.json \\',
         '     collector/',
@@ -278,6 +303,30 @@ describe('collector deployment', () => {
       'collector/Dockerfile:3: COPY source "collector/no-such-file.json" does not exist in the repository',
       'collector/Dockerfile:6: COPY source "collector/test" is excluded by .dockerignore ("collector/test")',
     ]);
+  });
+
+  it('requires every base image of the Dockerfile by digest, the default of a build argument too', () => {
+    const digest = `sha256:${'b'.repeat(64)}`;
+    const problems = validator.checkDockerfile({
+      dockerfileText: [
+        'ARG NODE_IMAGE=node:22-bookworm-slim',
+        'FROM ${NODE_IMAGE} AS build',
+        'FROM build AS test',
+        `FROM --platform=linux/amd64 debian:bookworm-slim@${digest} AS tools`,
+        'FROM node:22-bookworm-slim',
+        'COPY --from=build /src/collector/dist ./collector/dist',
+      ].join('\n'),
+      dockerignoreText: '',
+    });
+    assert.deepEqual(problems, [
+      'collector/Dockerfile:2: base image "node:22-bookworm-slim" is not pinned by digest (@sha256:...)',
+      'collector/Dockerfile:5: base image "node:22-bookworm-slim" is not pinned by digest (@sha256:...)',
+    ]);
+    const pinned = validator.checkDockerfile({
+      dockerfileText: [`ARG NODE_IMAGE=node:22-bookworm-slim@${digest}`, 'FROM $NODE_IMAGE', 'COPY package.json ./'].join('\n'),
+      dockerignoreText: '',
+    });
+    assert.deepEqual(pinned, []);
   });
 
   it('says in one line that kubectl is missing, and fails', () => {

@@ -1,10 +1,11 @@
 // The embedded engine's memory settings: a memory limit and a spill folder, whatever the caller.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { DAY_MS, HOUR_MS, rawPartitionPath, sqlString } from '@hyperpod-usage/model';
+import { oldLayoutHeartbeats } from '../src/aggregate/old-heartbeats.js';
 import { openEngine } from '../src/commands/engine-options.js';
 import { ConfigError } from '../src/config.js';
 import { defaultMemoryLimit, DuckDbEngine, parseMemoryLimit } from '../src/engine/duckdb-engine.js';
@@ -107,7 +108,7 @@ describe('DuckDB raw relations scoped to days', () => {
         const folder = join(root, rawPartitionPath('heartdub', day + offset, 'c1'));
         mkdirSync(folder, { recursive: true });
         await engine.execute(
-          `COPY (SELECT 'c1' AS cluster, TIMESTAMP '2025-04-16 00:00:00' AS "timestamp", true AS snapshot FROM range(${rows}))
+          `COPY (SELECT TIMESTAMP '2025-04-16 00:00:00' AS "timestamp", true AS snapshot FROM range(${rows}))
              TO ${sqlString(join(folder, 'part-0.parquet'))} (FORMAT parquet)`,
         );
       }
@@ -116,10 +117,58 @@ describe('DuckDB raw relations scoped to days', () => {
       assert.equal(await count(engine.rawRelationsFor(day - DAY_MS, day + DAY_MS + HOUR_MS).heartdub), 6);
       assert.equal(await count(engine.rawRelationsFor(day + 5 * DAY_MS, day + 6 * DAY_MS).heartdub), 0);
       // Partition values are strings, as in Glue; a table without files still has its columns.
-      const { rows } = await engine.query(`SELECT year, month, day, hour FROM ${engine.rawRelationsFor(day, day + DAY_MS).heartdub} LIMIT 1`);
-      assert.deepEqual(rows, [{ year: '2025', month: '04', day: '16', hour: '00' }]);
+      const { rows } = await engine.query(`SELECT year, month, day, hour, cluster FROM ${engine.rawRelationsFor(day, day + DAY_MS).heartdub} LIMIT 1`);
+      assert.deepEqual(rows, [{ year: '2025', month: '04', day: '16', hour: '00', cluster: 'c1' }]);
       const empty = await engine.query(`SELECT uid, gpu, cluster, day FROM ${engine.rawRelationsFor(day, day + DAY_MS).workload} WHERE day = '16'`);
       assert.deepEqual(empty.rows, []);
+    } finally {
+      await engine.close();
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('heartbeats written before they had a cluster folder', () => {
+  it('are read, with their cluster, once moved into the folder of the cluster their rows name (docs/collector.md, Upgrading)', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'hpu-old-heartbeats-'));
+    const day = Date.parse('2025-04-16T00:00:00Z');
+    const engine = await DuckDbEngine.open(root);
+    try {
+      // Old layout: raw/heartdub/year=/month=/day=/hour=/<file>, the cluster a column of the rows.
+      const oldFolder = dirname(rawPartitionPath('heartdub', day, 'c1'));
+      const oldFile = join(root, oldFolder, 'collector-0-old-00000001.parquet');
+      mkdirSync(dirname(oldFile), { recursive: true });
+      await engine.execute(
+        `COPY (SELECT TIMESTAMP '2025-04-16 00:00:00' AS "timestamp", 'c1' AS cluster, true AS snapshot) TO ${sqlString(oldFile)} (FORMAT parquet)`,
+      );
+      // New layout, an hour later: the cluster is the folder only.
+      const newFolder = join(root, rawPartitionPath('heartdub', day + HOUR_MS, 'c1'));
+      mkdirSync(newFolder, { recursive: true });
+      await engine.execute(
+        `COPY (SELECT TIMESTAMP '2025-04-16 01:00:00' AS "timestamp", false AS snapshot) TO ${sqlString(join(newFolder, 'collector-0-new-00000001.parquet'))} (FORMAT parquet)`,
+      );
+      const clusters = async (): Promise<unknown[]> =>
+        (await engine.query(`SELECT cluster, count(*) AS n FROM ${engine.rawRelationsFor(day, day + DAY_MS).heartdub} GROUP BY cluster`)).rows.map((r) => [r.cluster, r.n]);
+      // Left where it was, the old file is not read (as on Athena, whose projection names the cluster folder)...
+      assert.deepEqual(await clusters(), [['c1', 1]]);
+      // ...and a day holding only old files reads as empty, rather than failing on a glob that matches nothing.
+      const later = day + 2 * DAY_MS;
+      const oldOnly = join(root, dirname(rawPartitionPath('heartdub', later, 'c1')), 'collector-0-old-00000002.parquet');
+      mkdirSync(dirname(oldOnly), { recursive: true });
+      await engine.execute(`COPY (SELECT TIMESTAMP '2025-04-18 00:00:00' AS "timestamp", 'c1' AS cluster) TO ${sqlString(oldOnly)} (FORMAT parquet)`);
+      assert.deepEqual((await engine.query(`SELECT count(*) AS n FROM ${engine.rawRelationsFor(later, later + DAY_MS).heartdub}`)).rows, [{ n: 0 }]);
+      // hpu aggregate warns about them, for the days whose rollups would read them.
+      assert.deepEqual(oldLayoutHeartbeats(root, [day]), [join(oldFolder, 'collector-0-old-00000001.parquet')]);
+      assert.deepEqual(oldLayoutHeartbeats(root, [day - 3 * DAY_MS]), []);
+
+      const moved = join(root, rawPartitionPath('heartdub', day, 'c1'), 'collector-0-old-00000001.parquet');
+      mkdirSync(dirname(moved), { recursive: true });
+      renameSync(oldFile, moved);
+      assert.deepEqual(await clusters(), [['c1', 2]]);
+      assert.deepEqual(oldLayoutHeartbeats(root, [day]), []);
+      await engine.refreshViews();
+      const { rows } = await engine.query(`SELECT cluster, hour, snapshot FROM heartdub ORDER BY hour`);
+      assert.deepEqual(rows, [{ cluster: 'c1', hour: '00', snapshot: true }, { cluster: 'c1', hour: '01', snapshot: false }]);
     } finally {
       await engine.close();
       rmSync(root, { recursive: true, force: true });

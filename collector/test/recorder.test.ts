@@ -120,6 +120,19 @@ describe('snapshots and heartbeats', () => {
     assert.deepEqual(heartbeats.map((h) => [h.snapshot, (h.timestamp as Date).toISOString()]), [[true, '2025-04-16T08:00:00.000Z']]);
     assert.ok([...output.files.keys()].at(-1)?.startsWith('raw/heartdub/'), 'the heartbeat is written after the snapshot it vouches for');
   });
+
+  it("writes heartbeats only under its own cluster's folder, the one the collector role may write", async () => {
+    const { clock, output, recorder } = setup();
+    recorder.recordSnapshot(T0);
+    await recorder.flush(clock.now());
+    clock.set(T0 + 90 * 60_000);
+    await recorder.flush(clock.now());
+    const keys = [...output.files.keys()].filter((k) => k.startsWith('raw/heartdub/'));
+    assert.ok(keys.length >= 2, keys.join('\n'));
+    for (const key of keys) assert.match(key, /^raw\/heartdub\/year=2025\/month=04\/day=16\/hour=(08|09)\/cluster=c1\/[^/]+\.parquet$/);
+    // The cluster is the folder, as for the other raw tables: no column of the same name.
+    assert.ok((await rowsOf(output.files, 'heartdub')).every((h) => !('cluster' in h)));
+  });
 });
 
 describe('a full spool', () => {

@@ -37,6 +37,9 @@ const UPSTREAM_COLUMNS: Record<string, Array<[string, string]>> = {
   heartdub: [['timestamp', 'timestamp'], ['cluster', 'string']],
 };
 
+/** Upstream columns that are partition keys here (string, as Athena reads every partition key). */
+const UPSTREAM_AS_PARTITION: Partial<Record<string, string[]>> = { heartdub: ['cluster'] };
+
 /** How DuckDB names the Parquet types the collector writes for each Glue type. */
 const DUCKDB_TYPE: Record<ColumnType, string> = {
   string: 'VARCHAR',
@@ -77,9 +80,9 @@ describe('task-governance walkthrough, local directory', () => {
     const files = filesUnder(dataDir).map((f) => relative(dataDir, f));
     assert.ok(files.length > 0);
     for (const f of files) {
-      const heartbeat = /^raw\/heartdub\/year=\d{4}\/month=\d\d\/day=\d\d\/hour=\d\d\/[^/]+\.parquet$/;
-      const other = /^raw\/(clusterqueue|workload|pod|node)\/year=\d{4}\/month=\d\d\/day=\d\d\/hour=\d\d\/cluster=walkthrough\/[^/]+\.parquet$/;
-      assert.ok(heartbeat.test(f) || other.test(f), `unexpected path ${f}`);
+      // Heartbeats too: every key lies under the cluster's own folder.
+      const path = /^raw\/(clusterqueue|workload|pod|node|heartdub)\/year=\d{4}\/month=\d\d\/day=\d\d\/hour=\d\d\/cluster=walkthrough\/[^/]+\.parquet$/;
+      assert.ok(path.test(f), `unexpected path ${f}`);
     }
     const engine = await DuckDbEngine.open(dataDir);
     try {
@@ -103,6 +106,10 @@ describe('task-governance walkthrough, local directory', () => {
           const expected = RAW_TABLES[table].columns.map((c) => [c.name, DUCKDB_TYPE[c.type]]);
           assert.deepEqual(actual, expected, `${table}: ${relative(dataDir, file)}`);
           for (const [name, type] of UPSTREAM_COLUMNS[table] ?? []) {
+            if (UPSTREAM_AS_PARTITION[table]?.includes(name) && type === 'string') {
+              assert.ok(RAW_TABLES[table].partitionKeys.includes(name), `${table}.${name} must be a partition key`);
+              continue;
+            }
             const column = RAW_TABLES[table].columns.find((c) => c.name === name);
             assert.ok(column, `${table} lacks upstream column ${name}`);
             assert.equal(column.type, type, `${table}.${name} must stay ${type}`);

@@ -26,7 +26,7 @@ export function dataContractMarkdown(): string {
     '# Data contract',
     '',
     'Raw usage records are Snappy-compressed Parquet files under',
-    '`raw/<table>/year=YYYY/month=MM/day=DD/hour=HH/cluster=<name>/` (the heartbeat table has no `cluster` folder),',
+    '`raw/<table>/year=YYYY/month=MM/day=DD/hour=HH/cluster=<name>/` (heartbeats too, unlike AWS\'s layout: see `heartdub`),',
     "partitioned by the record's UTC `timestamp`. Every column of AWS's `sagemaker-hyperpod-usage-report` raw",
     'tables keeps its name and type (marked ✓); our columns follow. Rollups are written by `hpu aggregate` under',
     'their location, partitioned by `year/month/day/cluster`.',

@@ -1,7 +1,8 @@
 /**
- * Where raw records live: `raw/<table>/year=YYYY/month=MM/day=DD/hour=HH[/cluster=<name>]/`,
+ * Where raw records live: `raw/<table>/year=YYYY/month=MM/day=DD/hour=HH/cluster=<name>/`,
  * partitioned by the record's UTC timestamp, zero-padded (Athena partition projection and the
- * upstream queries compare `month = '01'`).
+ * upstream queries compare `month = '01'`). Every table of ours, heartbeats included, has the
+ * cluster folder, so one cluster's writer can be kept out of another's keys.
  */
 import type { RawTableName } from './raw-schema.js';
 import { RAW_TABLES } from './raw-schema.js';

@@ -212,11 +212,13 @@ const heartdub: RawTable = {
   name: 'heartdub',
   upstream: true,
   description:
-    "Heartbeat (AWS's name, sic): one row per flush of the leading collector. Hours without one are missing-data periods.",
-  partitionKeys: TIME_PARTITION_KEYS,
+    "Heartbeat (AWS's name, sic): one row per flush of the leading collector. Hours without one are missing-data periods. " +
+    "AWS's table has a `cluster` column and no cluster folder; here `cluster` is the partition key, as in the other raw tables " +
+    "(queries read it as a column all the same), so that IAM can confine each collector to its own cluster's keys.",
+  // The cluster folder lets the collector role's PutObject grant name its own cluster, heartbeats included.
+  partitionKeys: CLUSTER_PARTITION_KEYS,
   columns: [
     up('timestamp', 'timestamp', 'Flush time (UTC).'),
-    up('cluster', 'string', 'HyperPod cluster name.'),
     col('writer_id', 'string', 'Collector process that wrote the heartbeat.'),
     col('collector_version', 'string', 'Collector version.'),
     col('snapshot', 'boolean', 'True when a full snapshot of every live object was written with this timestamp.'),

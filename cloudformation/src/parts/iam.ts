@@ -33,9 +33,8 @@ export const collectorRole: Resource = {
       {
         PolicyName: 'write-raw-usage-records',
         PolicyDocument: policyDocument([
-          // Its own cluster's partitions only: a compromised collector cannot write another
-          // cluster's records or replace keys elsewhere under raw/ (the heartbeat table has no
-          // cluster folder; its rows name the cluster).
+          // Its own cluster's partitions only, heartbeats included: a compromised collector cannot
+          // write another cluster's records or heartbeats, or replace keys elsewhere under raw/.
           allow({
             sid: 'PutOwnClusterRawUsageRecords',
             actions: ['s3:PutObject'],

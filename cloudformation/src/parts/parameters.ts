@@ -36,7 +36,7 @@ export const parameters: Record<string, Parameter> = {
   [PARAM.collectorClusterName]: {
     Type: 'String',
     Description:
-      "The HyperPod cluster of EKSClusterName: the collector's CLUSTER_NAME, one of ClusterNames. The collector role may write only this cluster's raw partitions (and heartbeats).",
+      "The HyperPod cluster of EKSClusterName: the collector's CLUSTER_NAME, one of ClusterNames. The collector role may write only this cluster's raw partitions, heartbeats included.",
     AllowedPattern: `^${clusterName}$`,
     ConstraintDescription: 'one cluster name: letters, digits, ".", "_" or "-", up to 63',
   },

@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { assertClusterName, DEFAULT_PRICES, effectivePrices, type CurPartitioning } from '@hyperpod-usage/model';
 import { aggregate, daysFromTo, lastDays } from '../aggregate/aggregator.js';
 import { planIncremental, readState, writeState } from '../aggregate/incremental.js';
+import { oldLayoutHeartbeats } from '../aggregate/old-heartbeats.js';
 import { loadPriceList } from '../aggregate/price-list.js';
 import { curPrices, loadPriceFile, parsePriceFlag } from '../aggregate/prices.js';
 import { ConfigError, parseIsoDay } from '../config.js';
@@ -118,6 +119,15 @@ export async function aggregateCommand(args: readonly string[]): Promise<void> {
       ? planIncremental(dataDir, days, JSON.stringify({ version: COLLECTOR_VERSION, prices, costSplit, clusters: values.cluster ?? [] }), state)
       : null;
     if (plan) log.info('incremental run', { changed: plan.changed.length, unchanged: plan.unchanged.length });
+    if (opened.engine.dialect === 'duckdb') {
+      const old = oldLayoutHeartbeats(dataDir, days);
+      if (old.length) {
+        log.warn('heartbeat files without a cluster folder are not read; move them as docs/collector.md ("Upgrading") says', {
+          files: old.length,
+          first: old[0],
+        });
+      }
+    }
     const result = await aggregate({
       writer: opened.writer,
       relations: opened.relations,

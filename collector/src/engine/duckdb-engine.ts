@@ -60,13 +60,21 @@ function toCell(value: DuckDBValue): Cell {
   return String(value);
 }
 
-/** Whether a table folder holds a Parquet file; hidden entries (a writer's staging) do not count. */
-function hasParquet(dir: string): boolean {
+/**
+ * Whether the Hive glob of a table folder (one `key=` folder per partition key, then Parquet
+ * files) matches a file, so that read_parquet over it finds one; hidden entries (a writer's
+ * staging) do not count. A file at another depth (a heartbeat of the layout without a cluster
+ * folder) does not either: DuckDB fails on a glob that matches nothing.
+ */
+function hasParquet(dir: string, keys: readonly string[]): boolean {
   if (!existsSync(dir)) return false;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     if (entry.name.startsWith('.')) continue;
-    if (entry.isFile() && entry.name.endsWith('.parquet')) return true;
-    if (entry.isDirectory() && hasParquet(join(dir, entry.name))) return true;
+    if (keys.length === 0) {
+      if (entry.isFile() && entry.name.endsWith('.parquet')) return true;
+    } else if (entry.isDirectory() && entry.name.startsWith(`${keys[0]}=`) && hasParquet(join(dir, entry.name), keys.slice(1))) {
+      return true;
+    }
   }
   return false;
 }
@@ -220,7 +228,7 @@ export class DuckDbEngine implements QueryEngine {
       ...ROLLUP_TABLE_NAMES.map((n) => ({ ...ROLLUP_TABLES[n], dir: join(this.dataDir, ROLLUP_TABLES[n].location) })),
     ];
     for (const t of tables) {
-      const body = hasParquet(t.dir) ? parquetView(t.dir, t.partitionKeys) : emptyView(t.columns, t.partitionKeys);
+      const body = hasParquet(t.dir, t.partitionKeys) ? parquetView(t.dir, t.partitionKeys) : emptyView(t.columns, t.partitionKeys);
       await this.connection.run(`CREATE OR REPLACE VIEW "${t.name}" AS ${body}`);
     }
   }
@@ -242,7 +250,7 @@ export class DuckDbEngine implements QueryEngine {
           const p = hourPartitionOf(d);
           return join(this.dataDir, 'raw', name, `year=${p.year}`, `month=${p.month}`, `day=${p.day}`);
         })
-        .filter(hasParquet);
+        .filter((f) => hasParquet(f, keys.slice(DAY_KEYS.length)));
       relations[name] = folders.length
         ? readParquet(
             folders.map((f) => join(f, ...keys.slice(DAY_KEYS.length).map((k) => `${k}=*`), '*.parquet')),

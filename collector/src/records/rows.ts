@@ -312,10 +312,10 @@ export function nodeRow(node: Node, ctx: RowContext): Row {
   });
 }
 
-export function heartbeatRow(cluster: string, timestamp: number, writerId: string, version: string, snapshot: boolean, flushIntervalMs: number): Row {
+/** A heartbeat; its cluster is the partition folder it is written to, as for every raw table. */
+export function heartbeatRow(timestamp: number, writerId: string, version: string, snapshot: boolean, flushIntervalMs: number): Row {
   return {
     timestamp,
-    cluster,
     writer_id: writerId,
     collector_version: version,
     snapshot,

@@ -45,7 +45,7 @@ const QUANTITIES = RESOURCES.map((r) => r.key);
 function rawScan(relation: string, options: IntervalOptions, hourly = true): string {
   const window = rawReadWindow(options.range.start, options.range.end);
   const clusterFilter = clusterPredicate(options.clusters);
-  // heartdub has no cluster partition but a cluster column: the same predicate works on both.
+  // Every raw table has a cluster partition (AWS's heartdub has a cluster column): one predicate fits both.
   return `${relation} WHERE ${dayPartitionPredicate(window.start, window.end)} AND ${clusterFilter}${
     hourly ? ` AND "timestamp" >= ${sqlTimestamp(window.start)} AND "timestamp" < ${sqlTimestamp(window.end)}` : ''
   }`;
