@@ -106,7 +106,7 @@ export async function openEngine(args: EngineArgs, log: Logger, options: OpenOpt
     engine,
     refresh: async () => undefined,
     relations,
-    writer: new AthenaRollupWriter(engine, s3, storage.bucket, storage.prefix),
+    writer: new AthenaRollupWriter(engine, s3, storage.bucket, storage.prefix, log),
     region,
     close: async () => {
       s3.destroy();
