@@ -8,7 +8,7 @@ import { AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, GetTabl
 import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { TrinoSQL } from 'dt-sql-parser';
-import { athenaRelations, DAY_MS, DEFAULT_PRICES, effectivePrices } from '@hyperpod-usage/model';
+import { ATHENA_STAGED_CTES, athenaRelations, DAY_MS, DEFAULT_PRICES, effectivePrices } from '@hyperpod-usage/model';
 import { aggregate } from '../src/aggregate/aggregator.js';
 import { curPrices } from '../src/aggregate/prices.js';
 import { AthenaRollupWriter } from '../src/aggregate/rollup-writer.js';
@@ -122,33 +122,35 @@ describe('aggregation on Athena', () => {
         log: silentLogger,
       });
       const sent = statements();
-      // prices, then per day and cluster: 2 CTAS, 6 UNLOADs, 2 DROPs.
-      assert.equal(sent.length, 1 + 2 * 2 * 10);
+      const staged = [...ATHENA_STAGED_CTES];
+      const perDay = 2 * staged.length + 6;
+      // prices, then per day and cluster: a CTAS per staged CTE, 6 UNLOADs, a DROP per staged table.
+      assert.equal(sent.length, 1 + 2 * 2 * perDay);
       const parser = new TrinoSQL();
-      const ctasPattern = /^CREATE TABLE hyperpod_usage\.(hpu_stage_(\d{8})_(\w+?)_([0-9a-f]{8})_(intervals|quota_segments)) WITH \(format = 'PARQUET', write_compression = 'SNAPPY'\) AS\n([\s\S]+)$/;
+      const ctasPattern = /^CREATE TABLE hyperpod_usage\.(hpu_stage_(\d{8})_(\w+?)_([0-9a-f]{8})_(\w+)) WITH \(format = 'PARQUET', write_compression = 'SNAPPY'\) AS\n([\s\S]+)$/;
       const runs = new Set<string>();
-      for (let i = 1; i < sent.length; i += 10) {
-        const group = sent.slice(i, i + 10);
-        const ctas = group.slice(0, 2).map((sql) => ctasPattern.exec(sql));
-        assert.ok(ctas[0] && ctas[1], `two CTAS first: ${group[0]?.slice(0, 80)}`);
-        assert.deepEqual(ctas.map((m) => m?.[5]), ['intervals', 'quota_segments']);
-        const [intervals, segments] = ctas.map((m) => `hyperpod_usage.${m?.[1] as string}`) as [string, string];
-        assert.equal(ctas[0]?.[4], ctas[1]?.[4], 'one run id for the day and cluster');
+      for (let i = 1; i < sent.length; i += perDay) {
+        const group = sent.slice(i, i + perDay);
+        const ctas = group.slice(0, staged.length).map((sql) => ctasPattern.exec(sql));
+        assert.ok(ctas.every(Boolean), `a CTAS per staged CTE first: ${group[0]?.slice(0, 80)}`);
+        assert.deepEqual(ctas.map((m) => m?.[5]), staged);
+        const tableOf = new Map(ctas.map((m) => [m?.[5] as string, `hyperpod_usage.${m?.[1] as string}`]));
+        assert.equal(new Set(ctas.map((m) => m?.[4])).size, 1, 'one run id for the day and cluster');
         runs.add(`${ctas[0]?.[2] as string} ${ctas[0]?.[3] as string} ${ctas[0]?.[4] as string}`);
-        for (const sql of group.slice(0, 2)) assert.deepEqual(parser.validate(sql), [], 'the CTAS parses as Trino');
+        for (const sql of group.slice(0, staged.length)) assert.deepEqual(parser.validate(sql), [], 'the CTAS parses as Trino');
         // The quota segments read the staged intervals instead of rebuilding them.
-        assert.match(ctas[1]?.[6] as string, new RegExp(`^WITH intervals AS \\(\\nSELECT \\* FROM ${intervals.replace('.', '\\.')}\\n\\)`));
-        assert.doesNotMatch(ctas[1]?.[6] as string, /\bwl_cycles AS \(/);
-        const unloads = group.slice(2, 8);
-        for (const sql of unloads) {
+        const segments = ctas.find((m) => m?.[5] === 'quota_segments')?.[6] as string;
+        assert.match(segments, new RegExp(`\\bintervals AS \\(\\nSELECT \\* FROM ${(tableOf.get('intervals') as string).replace('.', '\\.')}\\n\\)`));
+        assert.doesNotMatch(segments, /\bwl_rows AS \(/);
+        for (const sql of group.slice(staged.length, staged.length + 6)) {
           const m = /^UNLOAD \(([\s\S]*)\) TO '(s3:\/\/[^']+)' WITH \(format = 'PARQUET', compression = 'SNAPPY'\)$/.exec(sql);
           assert.ok(m, `an UNLOAD: ${sql.slice(0, 80)}`);
           assert.deepEqual(parser.validate(m[1] as string), [], `the SELECT of ${m[2]} parses as Trino`);
-          assert.ok(m[1]?.includes(intervals) || m[1]?.includes(segments), `${m[2]} reads a staged table`);
-          for (const name of ['wl_cycles', 'pod_spans', 'member_split']) assert.doesNotMatch(m[1] as string, new RegExp(`\\b${name} AS \\(`), `${m[2]} rebuilds ${name}`);
+          assert.ok(m[1]?.includes(tableOf.get('intervals') as string) || m[1]?.includes(tableOf.get('quota_segments') as string), `${m[2]} reads a staged table`);
+          for (const name of ['wl_cycles', 'pod_spans', 'member_split']) assert.doesNotMatch(m[1] as string, new RegExp(`\\b${name} AS \\(\\nSELECT (?!\\* FROM)`), `${m[2]} rebuilds ${name}`);
         }
-        assert.deepEqual(group.slice(8), [`DROP TABLE IF EXISTS ${segments}`, `DROP TABLE IF EXISTS ${intervals}`]);
-        for (const sql of group.slice(8)) assert.deepEqual(parser.validate(sql), []);
+        assert.deepEqual(group.slice(staged.length + 6), [...staged].reverse().map((c) => `DROP TABLE IF EXISTS ${tableOf.get(c) as string}`));
+        for (const sql of group.slice(staged.length + 6)) assert.deepEqual(parser.validate(sql), []);
       }
       assert.deepEqual(
         [...runs].map((r) => r.split(' ').slice(0, 2).join(' ')).sort(),
@@ -156,7 +158,7 @@ describe('aggregation on Athena', () => {
         'names carry the day and the cluster',
       );
       assert.equal(new Set([...runs].map((r) => r.split(' ')[2])).size, 4, 'a new run id for every day and cluster');
-      assert.equal(athena.commandCalls(GetTableMetadataCommand).length, 8, 'the location of each staged table is asked');
+      assert.equal(athena.commandCalls(GetTableMetadataCommand).length, 4 * ATHENA_STAGED_CTES.length, 'the location of each staged table is asked');
       assert.deepEqual(await keys('athena-results/'), ['athena-results/earlier-query.csv'], 'the staged files are gone, other results stay');
     } finally {
       athena.restore();
@@ -182,7 +184,7 @@ describe('aggregation on Athena', () => {
       const sent = statements();
       const drops = sent.filter((sql) => sql.startsWith('DROP TABLE'));
       assert.equal(sent.filter((sql) => sql.startsWith('UNLOAD')).length, 1, 'only the price table was written');
-      assert.equal(drops.length, 2, 'both staged tables are dropped (the failed one may exist)');
+      assert.equal(drops.length, ATHENA_STAGED_CTES.length, 'every staged table is dropped (the failed one may exist)');
       assert.ok(drops.some((sql) => sql.endsWith('_intervals')) && drops.some((sql) => sql.endsWith('_quota_segments')));
       assert.deepEqual(await keys('athena-results/tables/'), [], 'the built table\'s files are deleted');
     } finally {

@@ -26,13 +26,17 @@ describe('Athena staging', () => {
     assert.equal(readingStaged('SELECT 1', staged), 'SELECT 1');
   });
 
-  it('builds intervals from the raw records, then quota segments from the staged intervals', () => {
+  it('builds each staged table from the raw records and the tables staged before it', () => {
     const steps = athenaStagingSelects(options, relationOf);
     assert.deepEqual(steps.map((s) => s.cte), [...ATHENA_STAGED_CTES]);
-    const [intervals, segments] = steps;
-    assert.match(intervals?.select ?? '', /\bwl_cycles AS \(/);
-    assert.doesNotMatch(intervals?.select ?? '', /\bquota_segments AS \(|\bcq_rows AS \(/, 'pruned to what intervals needs');
-    assert.match(segments?.select ?? '', /^WITH intervals AS \(\nSELECT \* FROM hyperpod_usage\.hpu_stage_20250131_ml_prod_0123abcd_intervals\n\)/);
+    const step = (cte: string) => steps.find((s) => s.cte === cte);
+    const [cycles, intervals, segments] = [step('wl_cycles'), step('intervals'), step('quota_segments')];
+    assert.match(cycles?.select ?? '', /\bwl_rows AS \(/);
+    assert.doesNotMatch(cycles?.select ?? '', /\bquota_segments AS \(|\bcq_rows AS \(|\bheartbeats AS \(/, 'pruned to what wl_cycles needs');
+    assert.match(intervals?.select ?? '', /^WITH wl_cycles AS \(\nSELECT \* FROM hyperpod_usage\.hpu_stage_20250131_ml_prod_0123abcd_wl_cycles\n\)/);
+    assert.doesNotMatch(intervals?.select ?? '', /\bwl_cycles AS \(\nSELECT cluster/, 'intervals reads the staged cycles');
+    assert.match(segments?.select ?? '', /\bcq_settings AS \(\nSELECT \* FROM hyperpod_usage\.hpu_stage_20250131_ml_prod_0123abcd_cq_settings\n\)/);
+    assert.match(segments?.select ?? '', /\bintervals AS \(\nSELECT \* FROM hyperpod_usage\.hpu_stage_20250131_ml_prod_0123abcd_intervals\n\)/);
     assert.doesNotMatch(segments?.select ?? '', /\bwl_cycles AS \(|\bpod_spans AS \(/);
   });
 

@@ -7,14 +7,16 @@
  * times over. Staged, the raw chain is scanned by the staging queries only, and the rollups read
  * small Parquet tables.
  *
- * Which CTEs: only `intervals` (the raw chain's end; `held` is `intervals` plus two clipped
- * times, and task_daily reads `intervals` itself) and `quota_segments` (the quota sweep over the
- * cohort). DuckDB stages eight (staging.ts), but on Athena every query is billed at least 10 MB:
- * eight staging queries would cost 80 MB per day and cluster before reading anything, while the
- * small ones (heartbeats, horizon, span, snapshots) are cheaper to read again from the raw
- * heartbeats, and `held` / `held_hourly` are cheaper to derive again from the staged `intervals`
- * (one row per interval) than to read back (one row per interval and hour). `npm run
- * bench:aggregate` prints the bytes of both paths.
+ * Which CTEs: those whose many references would rescan raw records, each built once from the ones
+ * before it. `wl_cycles` and `wl_stated_ends` (the admission cycles and their stated ends, which the
+ * interval chain references a dozen times over), `intervals` (the chain's end; `held` is
+ * `intervals` plus two clipped times, and task_daily reads `intervals` itself), `cq_settings` (the
+ * quota changes, referenced all through the quota sweep) and `quota_segments` (the sweep's end).
+ * DuckDB stages others (staging.ts), but on Athena every query is billed at least 10 MB: the small
+ * heartbeat CTEs (heartbeats, horizon, span, snapshots) are cheaper to read again from the raw
+ * heartbeats, and `held` / `held_hourly` cheaper to derive again from the staged `intervals` (one
+ * row per interval) than to read back (one row per interval and hour). `npm run bench:aggregate`
+ * prints the bytes of both paths, per query.
  *
  * The rollup text stays the one of rollups.ts: the staged CTEs are left out (withStaged) and an
  * alias CTE of the same name reads the staged table, so results cannot move.
@@ -24,7 +26,7 @@ import { rollupSql, sharedRangeCtes } from './rollups.js';
 import { withStaged } from './staging.js';
 import type { RollupTableName } from '../rollup-schema.js';
 
-export const ATHENA_STAGED_CTES = ['intervals', 'quota_segments'] as const;
+export const ATHENA_STAGED_CTES = ['wl_cycles', 'wl_stated_ends', 'intervals', 'cq_settings', 'quota_segments'] as const;
 
 /**
  * How every staged table's name begins, in the usage database: the aggregation's IAM grant to
