@@ -471,6 +471,8 @@ function checkCronJob(cronJob, objects, { requiredEnv, add }) {
   }
   const args = main.args ?? [];
   if (args[0] !== aggregator.command) add(cronJob, `container "${main.name}": args must start with "${aggregator.command}"`);
+  // Hourly, without it every run would redo every day it names (each a full Athena scan).
+  if (!args.includes('--incremental')) add(cronJob, `container "${main.name}": args must include --incremental`);
   const env = envValues(main);
   // The base leaves site settings to overlays; a site's rendering must define what the args use.
   for (const arg of requiredEnv.length ? args : []) {

@@ -109,19 +109,30 @@ describe('pod identity trust', () => {
 describe('aggregation role', () => {
   const statements = roleStatements('AggregationRole');
 
-  it('runs Athena queries in the usage workgroup only', () => {
+  it('runs Athena queries in the usage workgroup only, and looks up table metadata in the catalog', () => {
     const athena = statements.filter((s) => s.Action.some((a) => a.startsWith('athena:')));
-    assert.equal(athena.length, 1);
-    assert.deepEqual(athena[0]!.Resource, ['arn:${AWS::Partition}:athena:${AWS::Region}:${AWS::AccountId}:workgroup/${WorkGroup}']);
+    assert.equal(athena.length, 2);
+    const queries = athena.find((s) => s.Action.includes('athena:StartQueryExecution'))!;
+    assert.deepEqual(queries.Resource, ['arn:${AWS::Partition}:athena:${AWS::Region}:${AWS::AccountId}:workgroup/${WorkGroup}']);
     for (const action of ['StartQueryExecution', 'GetQueryExecution', 'GetQueryResults', 'StopQueryExecution']) {
-      assert.ok(athena[0]!.Action.includes(`athena:${action}`), action);
+      assert.ok(queries.Action.includes(`athena:${action}`), action);
     }
+    const metadata = athena.find((s) => s !== queries)!;
+    assert.deepEqual(metadata.Action, ['athena:GetTableMetadata']);
+    assert.deepEqual(metadata.Resource, ['arn:${AWS::Partition}:athena:${AWS::Region}:${AWS::AccountId}:datacatalog/AwsDataCatalog']);
   });
 
-  it('reads the usage database in Glue, and writes nothing there', () => {
+  it('reads the usage database in Glue, and creates or drops only its staging tables there', () => {
     const glue = statements.filter((s) => s.Action.some((a) => a.startsWith('glue:')));
-    assert.ok(glue.every((s) => s.Action.every((a) => /^glue:(Get|BatchGet)/.test(a))));
-    assert.ok(glue.every((s) => s.Resource.every((r) => /:catalog$|:database\/\$\{Database\}$|:table\/\$\{Database\}\/\*$/.test(r))));
+    const reads = glue.filter((s) => s.Action.every((a) => /^glue:(Get|BatchGet)/.test(a)));
+    assert.ok(reads.every((s) => s.Resource.every((r) => /:catalog$|:database\/\$\{Database\}$|:table\/\$\{Database\}\/\*$/.test(r))));
+    const writes = glue.filter((s) => !reads.includes(s));
+    assert.equal(writes.length, 1);
+    assert.deepEqual([...writes[0]!.Action].sort(), ['glue:CreateTable', 'glue:DeleteTable']);
+    // Glue checks the catalog and the database too; the tables are only the staging names.
+    const tables = writes[0]!.Resource.filter((r) => r.includes(':table/'));
+    assert.deepEqual(tables, ['arn:${AWS::Partition}:glue:${AWS::Region}:${AWS::AccountId}:table/${Database}/hpu_stage_*']);
+    assert.ok(writes[0]!.Resource.every((r) => /:catalog$|:database\/\$\{Database\}$|:table\/\$\{Database\}\/hpu_stage_\*$/.test(r)));
   });
 
   it('reads raw records without changing them, and rewrites only aggregates, results and exports', () => {

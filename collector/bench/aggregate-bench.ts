@@ -22,6 +22,10 @@
  *    partitions); next to it, what AWS's upstream aggregation queries would scan over the same
  *    raw data (their ROW_NUMBER() over the whole raw tables comes before the day filter, so every
  *    run reads the referenced columns of every raw partition).
+ * 5. Hourly runs on Athena: what the 24 runs of one day of the incremental CronJob would scan
+ *    (each redoes the current day from the raw hours present, and at 00:07 and 01:07 the previous
+ *    day), before (every rollup from the raw records) and after (the Athena staging tables,
+ *    athena-staging.ts), with the scan estimate of 4, next to one full day's figure.
  *
  * Figures are printed, nothing is asserted. Progress goes to stderr, the report to stdout.
  */
@@ -32,6 +36,9 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import {
+  ATHENA_STAGED_CTES,
+  athenaStagedRollupSql,
+  athenaStagingSelects,
   DAY_MS,
   DEFAULT_PRICES,
   HOUR_MS,
@@ -737,18 +744,23 @@ function splitWith(sql: string): { ctes: Map<string, string>; main: string } {
 
 /** Raw table → number of scans of it a query makes when every CTE reference is evaluated again. */
 function inlinedScans(sql: string): Map<RawTableName, number> {
+  return inlinedScansOf(sql, RAW_TABLE_NAMES) as Map<RawTableName, number>;
+}
+
+/** Table (of `tables`) → number of scans of it a query makes when every CTE reference is evaluated again. */
+function inlinedScansOf(sql: string, tables: readonly string[]): Map<string, number> {
   const { ctes, main } = splitWith(sql);
-  const memo = new Map<string, Map<RawTableName, number>>();
+  const memo = new Map<string, Map<string, number>>();
   const refsOf = (body: string): string[] => [...body.matchAll(/\b(?:FROM|JOIN)\s+(\w+)/g)].map((m) => m[1] as string);
-  const scansOf = (body: string): Map<RawTableName, number> => {
-    const out = new Map<RawTableName, number>();
+  const scansOf = (body: string): Map<string, number> => {
+    const out = new Map<string, number>();
     for (const ref of refsOf(body)) {
-      if ((RAW_TABLE_NAMES as readonly string[]).includes(ref)) out.set(ref as RawTableName, (out.get(ref as RawTableName) ?? 0) + 1);
+      if (tables.includes(ref)) out.set(ref, (out.get(ref) ?? 0) + 1);
       else if (ctes.has(ref)) for (const [t, n] of cte(ref)) out.set(t, (out.get(t) ?? 0) + n);
     }
     return out;
   };
-  const cte = (name: string): Map<RawTableName, number> => {
+  const cte = (name: string): Map<string, number> => {
     const cached = memo.get(name);
     if (cached) return cached;
     memo.set(name, new Map());
@@ -1062,6 +1074,102 @@ async function main(): Promise<void> {
       return { day: middle, perTable };
     });
 
+    // 4e. Hourly incremental runs on Athena, before (every rollup from the raw records) and
+    // after (intervals and quota segments staged by CTAS, athena-staging.ts), priced with the
+    // method of 4d: each query's inlined scans × the referenced columns' chunks of the files present.
+    const hourly = await phases.run('hourly runs scan estimate', async () => {
+      // The day D whose 24 runs are counted: its window (the day before, the day, the next hour)
+      // and the previous day's (redone by the runs at 00:07 and 01:07) must be tiled.
+      if (days.length < 3) return null;
+      const dayD = days[days.length >= 4 ? days.length - 2 : days.length - 1] as number;
+      const hourOf = (f: string): number | null => {
+        const d = dayOfPath(f);
+        const h = /\/hour=(\d\d)\//.exec(f)?.[1];
+        return d && h ? Date.parse(`${d}T${h}:00:00Z`) : null;
+      };
+      const wanted = new Set([dayD - 2 * DAY_MS, dayD - DAY_MS, dayD, dayD + DAY_MS].map(isoDay));
+      const filesByTable = new Map<RawTableName, Array<{ file: string; hour: number }>>();
+      const metas = new Map<RawTableName, Awaited<ReturnType<typeof chunkBytes>>>();
+      for (const t of RAW_TABLE_NAMES) {
+        const files = (rawFiles.get(t) ?? []).filter((f) => wanted.has(dayOfPath(f) ?? '')).flatMap((f) => {
+          const hour = hourOf(f);
+          return hour === null ? [] : [{ file: f, hour }];
+        });
+        filesByTable.set(t, files);
+        metas.set(t, await chunkBytes(scratch, files.map((f) => f.file)));
+      }
+      // The staged tables of day D, written by DuckDB as Parquet (snappy) to measure their column
+      // chunks. Every run is priced with these full-day sizes: an upper bound for the partial days.
+      const stagedName = (cte: string) => `hpu_stage_bench_${cte}`;
+      const stagedNames = ATHENA_STAGED_CTES.map(stagedName);
+      const stagedDir = join(root, 'staged-bench');
+      mkdirSync(stagedDir, { recursive: true });
+      const stagedMeta = new Map<string, { meta: Awaited<ReturnType<typeof chunkBytes>>; file: string; columns: string[]; rows: number }>();
+      const duck = engine as DuckDbEngine;
+      const window = rawReadWindow(dayD, dayD + DAY_MS);
+      const duckOptions = { relations: duck.rawRelationsFor(window.start, window.end), range: { start: dayD, end: dayD + DAY_MS }, clusters: [CLUSTER] };
+      for (const { relation, select } of athenaStagingSelects(duckOptions, stagedName)) {
+        await duck.execute(`CREATE OR REPLACE TEMP TABLE ${relation} AS ${select}`);
+        const file = join(stagedDir, `${relation}.parquet`);
+        await duck.execute(`COPY ${relation} TO ${sqlString(file)} (FORMAT parquet, COMPRESSION snappy)`);
+        const described = await duck.query(`DESCRIBE ${relation}`);
+        const count = await duck.query(`SELECT count(*) AS n FROM ${relation}`);
+        stagedMeta.set(relation, { meta: await chunkBytes(scratch, [file]), file, columns: described.rows.map((r) => String(r.column_name)), rows: Number(count.rows[0]?.n ?? 0) });
+      }
+      for (const name of stagedNames) await duck.execute(`DROP TABLE IF EXISTS ${name}`);
+
+      /** Bytes one query scans over the raw files present (hours < `upTo`) and the staged tables. */
+      const queryBytes = (sql: string, upTo: number, windowStart: number): number => {
+        let bytes = 0;
+        for (const [table, n] of inlinedScansOf(sql, [...RAW_TABLE_NAMES, ...stagedNames])) {
+          const staged = stagedMeta.get(table);
+          if (staged) {
+            const words = new Set([...sql.matchAll(/[a-z_][a-z0-9_]*/g)].map((m) => m[0]));
+            const s1 = scanned(staged.meta, [staged.file], staged.columns.filter((c) => words.has(c)));
+            bytes += n * (s1.chunks + s1.footers);
+            continue;
+          }
+          const raw = table as RawTableName;
+          const present = (filesByTable.get(raw) ?? []).filter((f) => f.hour >= windowStart && f.hour < upTo).map((f) => f.file);
+          const s1 = scanned(metas.get(raw) as Awaited<ReturnType<typeof chunkBytes>>, present, referencedColumns(sql, raw));
+          bytes += n * (s1.chunks + s1.footers);
+        }
+        return bytes;
+      };
+      const localOptions = (day: number) => ({ relations: rawRelations(relations), range: { start: day, end: day + DAY_MS }, clusters: [CLUSTER] });
+      const stagedRelations = new Map(ATHENA_STAGED_CTES.map((c) => [c as string, stagedName(c)]));
+      /** The queries of aggregating `day` with the raw hours before `upTo`: bytes of each. */
+      const aggregation = (day: number, upTo: number, staged: boolean): number[] => {
+        const o = localOptions(day);
+        const start = rawReadWindow(day, day + DAY_MS).start;
+        const end = Math.min(upTo, rawReadWindow(day, day + DAY_MS).end);
+        const sqls = staged
+          ? [...athenaStagingSelects(o, stagedName).map((x) => x.select), ...dailyTables.map((t) => athenaStagedRollupSql(t as Exclude<RollupTableName, 'prices'>, o, stagedRelations))]
+          : dailyTables.map((t) => rollupSql(t as Exclude<RollupTableName, 'prices'>, o));
+        return sqls.map((sql) => queryBytes(sql, end, start));
+      };
+      const modesOut = (['unstaged', 'staged'] as const).map((mode) => {
+        const staged = mode === 'staged';
+        const fullDay = aggregation(dayD, dayD + DAY_MS + HOUR_MS, staged);
+        // Run at hh:07 of day D: the hours of D before hh are complete (the 7 minutes of hh are
+        // left out); at 00:07 and 01:07 the previous day is redone too (its 23:00 hour, then the
+        // next day's 00:00 hour, changed), with its window complete.
+        const runs = Array.from({ length: 24 }, (_, h) => {
+          const queries = [...aggregation(dayD, dayD + h * HOUR_MS, staged), ...(h <= 1 ? aggregation(dayD - DAY_MS, dayD + h * HOUR_MS, staged) : [])];
+          // The price table is written by every run that aggregates anything: a VALUES list, no scan, 10 MB billed.
+          return { bytes: queries.reduce((a, b) => a + b, 0), usd: queries.reduce((a, b) => a + athenaUsd(b), 0) + athenaUsd(0), queries: queries.length + 1 };
+        });
+        return {
+          mode,
+          fullDay: fullDay.reduce((a, b) => a + b, 0),
+          fullDayUsd: fullDay.reduce((a, b) => a + athenaUsd(b), 0),
+          fullDayQueries: fullDay,
+          runs,
+        };
+      });
+      return { day: dayD, modes: modesOut, staged: [...stagedMeta].map(([name, m]) => ({ name, rows: m.rows, bytes: statSync(m.file).size })) };
+    });
+
     // Optional: where the time of one day goes
     let profile: Array<{ table: RollupTableName; seconds: number; top: Array<{ op: string; seconds: number; rows: number; info: string }> }> | null = null;
     if (options.profile) {
@@ -1263,6 +1371,47 @@ async function main(): Promise<void> {
     say(`  - The ${upstream.retention}-day line multiplies the mean raw bytes per day by AWS's default retention (DataRententionDays).`);
     say('  - Our scans count every CTE reference as a new scan (no reuse); row groups outside the 49 h window are counted as read.');
     say();
+
+    if (hourly) {
+      const [before, after] = hourly.modes as [(typeof hourly.modes)[number], (typeof hourly.modes)[number]];
+      const per = (m: typeof before) => stats(m.runs.map((r) => r.bytes));
+      const billed = (m: typeof before) => m.runs.reduce((a, r) => a + r.usd, 0);
+      const scannedDay = (m: typeof before) => m.runs.reduce((a, r) => a + r.bytes, 0);
+      const usdToBytes = (usd: number) => (usd / USD_PER_TB) * TB;
+      say(`Athena bytes of a day of hourly incremental runs (day ${isoDay(hourly.day)}; the CronJob at hh:07, \`--incremental\`)`);
+      say('  Each run redoes the current day from the raw hours present (those before hh) and, at 00:07 and 01:07, the previous day (complete).');
+      say(
+        table(
+          ['', 'before (unstaged)', 'after (staged)'],
+          [
+            ['one full day (49 h window), scanned', fmtBytes(before.fullDay), fmtBytes(after.fullDay)],
+            ['one full day, billed', `${fmtBytes(usdToBytes(before.fullDayUsd))} ${fmtUsd(before.fullDayUsd)}`, `${fmtBytes(usdToBytes(after.fullDayUsd))} ${fmtUsd(after.fullDayUsd)}`],
+            ['queries per aggregated day', String(before.fullDayQueries.length), String(after.fullDayQueries.length)],
+            ['per hourly run, scanned: mean', fmtBytes(per(before).mean), fmtBytes(per(after).mean)],
+            ['per hourly run, scanned: max (00:07 or 01:07)', fmtBytes(per(before).max), fmtBytes(per(after).max)],
+            ['per hourly run, scanned: at 12:07', fmtBytes(before.runs[12]?.bytes ?? 0), fmtBytes(after.runs[12]?.bytes ?? 0)],
+            ['24 hourly runs, scanned', fmtBytes(scannedDay(before)), fmtBytes(scannedDay(after))],
+            ['24 hourly runs, billed (10 MB minimum per query)', `${fmtBytes(usdToBytes(billed(before)))} ${fmtUsd(billed(before))}`, `${fmtBytes(usdToBytes(billed(after)))} ${fmtUsd(billed(after))}`],
+            ['24 hourly runs, queries', String(before.runs.reduce((a, r) => a + r.queries, 0)), String(after.runs.reduce((a, r) => a + r.queries, 0))],
+            ['without --incremental (2 full days every hour), scanned', fmtBytes(48 * before.fullDay), fmtBytes(48 * after.fullDay)],
+          ],
+        ),
+      );
+      say(
+        table(
+          ['staged full day, per query', 'bytes'],
+          [...[...ATHENA_STAGED_CTES].map((c) => `CTAS ${c}`), ...dailyTables].map((name, i) => [name, fmtBytes(after.fullDayQueries[i] ?? 0)]),
+        ),
+      );
+      say(`  Staged tables of the day (written by DuckDB as snappy Parquet to size them): ${hourly.staged.map((t) => `${t.name.replace('hpu_stage_bench_', '')} ${fmtInt(t.rows)} rows, ${fmtBytes(t.bytes)}`).join('; ')}.`);
+      say('  - Every run is priced with the full day\'s staged tables (an upper bound for the runs early in the day); a staged table read');
+      say('    counts the columns the query names, its footer included, once per reference. The price table (no scan) bills 10 MB per run.');
+      say('  - The incremental state listing (one ListObjectsV2 per hour partition and raw table: 294 per day checked) is S3 requests, not Athena bytes.');
+      say();
+    } else {
+      say('Athena bytes of a day of hourly runs: needs --days 3 or more (a day, the day before and the one before that), skipped.');
+      say();
+    }
 
     if (profile) {
       say(`Where a day's time goes (EXPLAIN ANALYZE, ${isoDay(days[Math.floor(days.length / 2)] as number)}; top operators by time)`);

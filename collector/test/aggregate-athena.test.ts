@@ -1,13 +1,14 @@
 // The aggregation's AWS path, where no Athena can run: Athena mocked at the SDK, S3 real (s3rver).
-// Each partition's prefix is emptied, then UNLOADed into; every statement sent parses as Trino.
+// Each day's intervals and quota segments are staged by CTAS and read by the rollups; each
+// partition's prefix is emptied, then UNLOADed into; every statement sent parses as Trino.
 // Also: effective rates from a Cost and Usage Report table, on DuckDB with hand-computed answers.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand } from '@aws-sdk/client-athena';
+import { AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, GetTableMetadataCommand, StartQueryExecutionCommand } from '@aws-sdk/client-athena';
 import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { TrinoSQL } from 'dt-sql-parser';
-import { athenaRelations, DEFAULT_PRICES, effectivePrices } from '@hyperpod-usage/model';
+import { ATHENA_STAGED_CTES, athenaRelations, DAY_MS, DEFAULT_PRICES, effectivePrices } from '@hyperpod-usage/model';
 import { aggregate } from '../src/aggregate/aggregator.js';
 import { curPrices } from '../src/aggregate/prices.js';
 import { AthenaRollupWriter } from '../src/aggregate/rollup-writer.js';
@@ -26,7 +27,7 @@ describe('aggregation on Athena', () => {
   });
   after(async () => s3.stop());
 
-  it('empties each partition prefix and UNLOADs into it; the SQL is valid Trino', async () => {
+  it('unstaged: empties each partition prefix and UNLOADs into it; the SQL is valid Trino', async () => {
     const put = (key: string) => s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 'x' }));
     // A failed earlier run left a partial file; another cluster's partition and the raw data must survive.
     await put('usage/rollups/team_hourly/year=2025/month=04/day=16/cluster=prod/old-part.parquet');
@@ -48,6 +49,7 @@ describe('aggregation on Athena', () => {
         prices: effectivePrices('us-east-1', DEFAULT_PRICES),
         costSplit: 'accelerator',
         log: silentLogger,
+        stage: false,
       });
       const statements = athena.commandCalls(StartQueryExecutionCommand).map((c) => c.args[0].input);
       assert.equal(statements.length, 7, 'the price table and six rollups of one day and cluster');
@@ -67,6 +69,124 @@ describe('aggregation on Athena', () => {
         (left.Contents ?? []).map((o) => o.Key).sort(),
         ['usage/raw/workload/year=2025/month=04/day=16/hour=08/cluster=prod/keep.parquet', 'usage/rollups/team_hourly/year=2025/month=04/day=16/cluster=other/keep.parquet'],
       );
+    } finally {
+      athena.restore();
+      await engine.close();
+    }
+  });
+
+  /**
+   * A fake Athena that remembers each query's text: a CTAS "creates" its table by writing a file
+   * where the catalog then says the table lives (under athena-results/tables/, as an enforced
+   * workgroup does), and `fail` picks statements that end FAILED.
+   */
+  function fakeAthena(fail: (sql: string) => boolean = () => false) {
+    const athena = mockClient(AthenaClient);
+    const sqlOf = new Map<string, string>();
+    athena.on(StartQueryExecutionCommand).callsFake((input: { QueryString: string }) => {
+      const id = `q${sqlOf.size + 1}`;
+      sqlOf.set(id, input.QueryString);
+      return { QueryExecutionId: id };
+    });
+    athena.on(GetQueryExecutionCommand).callsFake(async (input: { QueryExecutionId: string }) => {
+      const sql = sqlOf.get(input.QueryExecutionId) ?? '';
+      if (fail(sql)) return { QueryExecution: { Status: { State: 'FAILED', StateChangeReason: 'injected' }, StatementType: 'DML' } };
+      const ctas = /^CREATE TABLE \w+\.(\w+) /.exec(sql);
+      if (ctas) await s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: `athena-results/tables/${ctas[1]}/part-0.parquet`, Body: 'x' }));
+      return { QueryExecution: { Status: { State: 'SUCCEEDED' }, StatementType: /^DROP /.test(sql) ? 'DDL' : 'DML' } };
+    });
+    athena.on(GetQueryResultsCommand).resolves({ ResultSet: { Rows: [], ResultSetMetadata: { ColumnInfo: [] } }, UpdateCount: 0 });
+    athena.on(GetTableMetadataCommand).callsFake((input: { TableName: string }) => ({
+      TableMetadata: { Name: input.TableName, Parameters: { location: `s3://${BUCKET}/athena-results/tables/${input.TableName}` } },
+    }));
+    const engine = new AthenaEngine({ workGroup: 'hyperpod-usage', database: 'hyperpod_usage', client: new AthenaClient({ region: 'us-east-1' }), sleep: async () => undefined });
+    const statements = () => athena.commandCalls(StartQueryExecutionCommand).map((c) => c.args[0].input.QueryString ?? '');
+    return { athena, engine, statements };
+  }
+
+  const keys = async (prefix: string) =>
+    ((await s3.client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }))).Contents ?? []).map((o) => o.Key as string).sort();
+
+  it('staged: builds intervals and quota segments once per day and cluster by CTAS, the rollups read them, then drops them and their files', async () => {
+    await s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'athena-results/earlier-query.csv', Body: 'x' }));
+    const { athena, engine, statements } = fakeAthena();
+    try {
+      const days = [DAY, DAY + DAY_MS];
+      await aggregate({
+        writer: new AthenaRollupWriter(engine, s3.client, BUCKET, 'usage'),
+        relations: athenaRelations('hyperpod_usage'),
+        days,
+        clusters: ['prod', 'dev-2'],
+        prices: effectivePrices('us-east-1', DEFAULT_PRICES),
+        costSplit: 'accelerator',
+        log: silentLogger,
+      });
+      const sent = statements();
+      const staged = [...ATHENA_STAGED_CTES];
+      const perDay = 2 * staged.length + 6;
+      // prices, then per day and cluster: a CTAS per staged CTE, 6 UNLOADs, a DROP per staged table.
+      assert.equal(sent.length, 1 + 2 * 2 * perDay);
+      const parser = new TrinoSQL();
+      const ctasPattern = /^CREATE TABLE hyperpod_usage\.(hpu_stage_(\d{8})_(\w+?)_([0-9a-f]{8})_(\w+)) WITH \(format = 'PARQUET', write_compression = 'SNAPPY'\) AS\n([\s\S]+)$/;
+      const runs = new Set<string>();
+      for (let i = 1; i < sent.length; i += perDay) {
+        const group = sent.slice(i, i + perDay);
+        const ctas = group.slice(0, staged.length).map((sql) => ctasPattern.exec(sql));
+        assert.ok(ctas.every(Boolean), `a CTAS per staged CTE first: ${group[0]?.slice(0, 80)}`);
+        assert.deepEqual(ctas.map((m) => m?.[5]), staged);
+        const tableOf = new Map(ctas.map((m) => [m?.[5] as string, `hyperpod_usage.${m?.[1] as string}`]));
+        assert.equal(new Set(ctas.map((m) => m?.[4])).size, 1, 'one run id for the day and cluster');
+        runs.add(`${ctas[0]?.[2] as string} ${ctas[0]?.[3] as string} ${ctas[0]?.[4] as string}`);
+        for (const sql of group.slice(0, staged.length)) assert.deepEqual(parser.validate(sql), [], 'the CTAS parses as Trino');
+        // The quota segments read the staged intervals instead of rebuilding them.
+        const segments = ctas.find((m) => m?.[5] === 'quota_segments')?.[6] as string;
+        assert.match(segments, new RegExp(`\\bintervals AS \\(\\nSELECT \\* FROM ${(tableOf.get('intervals') as string).replace('.', '\\.')}\\n\\)`));
+        assert.doesNotMatch(segments, /\bwl_rows AS \(/);
+        for (const sql of group.slice(staged.length, staged.length + 6)) {
+          const m = /^UNLOAD \(([\s\S]*)\) TO '(s3:\/\/[^']+)' WITH \(format = 'PARQUET', compression = 'SNAPPY'\)$/.exec(sql);
+          assert.ok(m, `an UNLOAD: ${sql.slice(0, 80)}`);
+          assert.deepEqual(parser.validate(m[1] as string), [], `the SELECT of ${m[2]} parses as Trino`);
+          assert.ok(m[1]?.includes(tableOf.get('intervals') as string) || m[1]?.includes(tableOf.get('quota_segments') as string), `${m[2]} reads a staged table`);
+          for (const name of ['wl_cycles', 'pod_spans', 'member_split']) assert.doesNotMatch(m[1] as string, new RegExp(`\\b${name} AS \\(\\nSELECT (?!\\* FROM)`), `${m[2]} rebuilds ${name}`);
+        }
+        assert.deepEqual(group.slice(staged.length + 6), [...staged].reverse().map((c) => `DROP TABLE IF EXISTS ${tableOf.get(c) as string}`));
+        for (const sql of group.slice(staged.length + 6)) assert.deepEqual(parser.validate(sql), []);
+      }
+      assert.deepEqual(
+        [...runs].map((r) => r.split(' ').slice(0, 2).join(' ')).sort(),
+        ['20250416 dev_2', '20250416 prod', '20250417 dev_2', '20250417 prod'],
+        'names carry the day and the cluster',
+      );
+      assert.equal(new Set([...runs].map((r) => r.split(' ')[2])).size, 4, 'a new run id for every day and cluster');
+      assert.equal(athena.commandCalls(GetTableMetadataCommand).length, 4 * ATHENA_STAGED_CTES.length, 'the location of each staged table is asked');
+      assert.deepEqual(await keys('athena-results/'), ['athena-results/earlier-query.csv'], 'the staged files are gone, other results stay');
+    } finally {
+      athena.restore();
+      await engine.close();
+    }
+  });
+
+  it('staged: a failed staging query drops what it built and fails the run', async () => {
+    const { athena, engine, statements } = fakeAthena((sql) => /^CREATE TABLE .*_quota_segments /.test(sql));
+    try {
+      await assert.rejects(
+        aggregate({
+          writer: new AthenaRollupWriter(engine, s3.client, BUCKET, 'usage'),
+          relations: athenaRelations('hyperpod_usage'),
+          days: [DAY],
+          clusters: ['prod'],
+          prices: effectivePrices('us-east-1', DEFAULT_PRICES),
+          costSplit: 'accelerator',
+          log: silentLogger,
+        }),
+        /FAILED: injected/,
+      );
+      const sent = statements();
+      const drops = sent.filter((sql) => sql.startsWith('DROP TABLE'));
+      assert.equal(sent.filter((sql) => sql.startsWith('UNLOAD')).length, 1, 'only the price table was written');
+      assert.equal(drops.length, ATHENA_STAGED_CTES.length, 'every staged table is dropped (the failed one may exist)');
+      assert.ok(drops.some((sql) => sql.endsWith('_intervals')) && drops.some((sql) => sql.endsWith('_quota_segments')));
+      assert.deepEqual(await keys('athena-results/tables/'), [], 'the built table\'s files are deleted');
     } finally {
       athena.restore();
       await engine.close();

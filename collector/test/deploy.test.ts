@@ -208,6 +208,7 @@ describe('collector deployment', () => {
       ['aggregation running as root', /CronJob .*container "aggregate": runAsNonRoot must be true/],
       ['aggregation without limits', /CronJob .*container "aggregate": resources\.limits\.memory is not set/],
       ['aggregation running the wrong command', /CronJob .*args must start with "aggregate"/],
+      ['aggregation redoing every day every hour', /CronJob .*args must include --incremental/],
       ['aggregation args without env', /CronJob .*args refer to \$\(ATHENA_DATABASE\), which is not in its env/],
       ['network policy without egress', /NetworkPolicy hyperpod-usage\/hyperpod-usage-collector: spec\.policyTypes must list Ingress and Egress/],
       ['metrics open to every namespace', /NetworkPolicy .*ingress\[0\]: must name its ports \(only the metrics port\)/],

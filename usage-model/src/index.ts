@@ -12,6 +12,7 @@ export * from './sql/held.js';
 export * from './contract-doc.js';
 export * from './sql/rollups.js';
 export * from './sql/staging.js';
+export * from './sql/athena-staging.js';
 export * from './pricing.js';
 export * from './aws-regions.js';
 export * from './sql/cur.js';

@@ -179,7 +179,7 @@ const prices: RollupTable = {
   upstream: false,
   location: 'reference/prices',
   description:
-    'The price table the aggregation used: hourly price per instance type and how it splits per accelerator or vCPU. Written whole on every run.',
+    'The price table the aggregation used: hourly price per instance type and how it splits per accelerator or vCPU. Written whole on every run that aggregates a day (an incremental run with nothing changed writes nothing).',
   partitionKeys: [],
   columns: [
     col('instance_type', 'string', 'Instance type.'),

@@ -37,3 +37,12 @@ export const glueCatalogArns: Json[] = [
   sub(`${serviceArnPrefix('glue')}:database/${subVar(RESOURCE.database)}`),
   sub(`${serviceArnPrefix('glue')}:table/${subVar(RESOURCE.database)}/*`),
 ];
+
+/** Glue grants to create or drop tables need the catalog, the database and the table names. */
+export function glueStagingArns(tablePrefix: string): Json[] {
+  return [
+    sub(`${serviceArnPrefix('glue')}:catalog`),
+    sub(`${serviceArnPrefix('glue')}:database/${subVar(RESOURCE.database)}`),
+    sub(`${serviceArnPrefix('glue')}:table/${subVar(RESOURCE.database)}/${tablePrefix}*`),
+  ];
+}

@@ -2,10 +2,10 @@
  * Who may do what: the collector writes raw records only, the aggregation reads raw records and
  * rewrites the aggregates, and Grafana readers query the aggregates.
  */
-import { RAW_TABLE_NAMES } from '@hyperpod-usage/model';
+import { RAW_TABLE_NAMES, STAGING_TABLE_PREFIX } from '@hyperpod-usage/model';
 import { subVar } from '../intrinsics.js';
 import type { Json, Resource } from '../types.js';
-import { dataCatalogArn, exportsObjectsArn, glueCatalogArns, objectsArn, objectsMatchingArn, workGroupArn } from './arns.js';
+import { dataCatalogArn, exportsObjectsArn, glueCatalogArns, glueStagingArns, objectsArn, objectsMatchingArn, workGroupArn } from './arns.js';
 import { AGGREGATE_FOLDERS, ATHENA_RESULTS_FOLDER, RAW_FOLDER, rawKeyPattern } from './layout.js';
 import { PARAM } from './names.js';
 import {
@@ -59,6 +59,16 @@ export const aggregationRole: Resource = {
         PolicyDocument: policyDocument([
           queryWorkGroup,
           readCatalog,
+          allow({
+            // Each day's intervals and quota segments are staged by CTAS (Parquet, under the
+            // workgroup's athena-results/ folder) and dropped after the rollups: these table
+            // names only, never the raw or rollup tables.
+            sid: 'StageIntermediateTables',
+            actions: ['glue:CreateTable', 'glue:DeleteTable'],
+            resources: glueStagingArns(STAGING_TABLE_PREFIX),
+          }),
+          // Where a staged table's files are, to delete them after the drop.
+          allow({ sid: 'LocateStagedTables', actions: ['athena:GetTableMetadata'], resources: [dataCatalogArn] }),
           bucketMetadata,
           listFolders('ListUsageFolders', [RAW_FOLDER, ...AGGREGATE_FOLDERS, ATHENA_RESULTS_FOLDER]),
           allow({ sid: 'ReadRawUsageRecords', actions: ['s3:GetObject'], resources: objectsIn([RAW_FOLDER]) }),

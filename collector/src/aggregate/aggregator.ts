@@ -10,19 +10,16 @@ import {
   rawRelations,
   rollupSql,
   ROLLUP_TABLE_NAMES,
-  sharedRangeCtes,
-  stagingSelects,
   type CostSplit,
   type InstancePrice,
-  type IntervalOptions,
   type RawRelations,
   type Relations,
   type RollupTableName,
 } from '@hyperpod-usage/model';
-import type { QueryEngine } from '../engine/query-engine.js';
 import type { Logger } from '../log.js';
 import { pricesSelect } from './prices.js';
 import type { RollupWriter } from './rollup-writer.js';
+import { duckDbStager, type RangeStager, type StagedRange } from './stagers.js';
 
 export interface AggregateOptions {
   writer: RollupWriter;
@@ -40,9 +37,9 @@ export interface AggregateOptions {
   costSplit: CostSplit;
   log: Logger;
   /**
-   * Build each day's shared intermediate results (held intervals, quota segments) once, as
-   * temporary tables the rollups read (staging.ts). Default: on DuckDB. Athena runs each rollup
-   * as one query from the raw tables.
+   * Build each day's shared intermediate results (held intervals, quota segments) once and let
+   * the rollups read them (stagers.ts): temporary tables on DuckDB, Parquet tables by CTAS on
+   * Athena (the writer's stager). Default true; false builds every rollup from the raw tables.
    */
   stage?: boolean;
   /** Called with each rollup's (or the staging's) milliseconds, for benchmarks. */
@@ -77,28 +74,11 @@ async function discoverClusters(options: Pick<AggregateOptions, 'writer' | 'rela
   return clusters;
 }
 
-/** Builds the staged tables of one range (day and cluster); returns their names. */
-async function stageRange(engine: QueryEngine, options: IntervalOptions): Promise<Set<string>> {
-  const staged = new Set<string>();
-  try {
-    for (const { name, select } of stagingSelects(sharedRangeCtes(options))) {
-      await engine.query(`CREATE OR REPLACE TEMP TABLE ${name} AS ${select}`);
-      staged.add(name);
-    }
-  } catch (e) {
-    await dropStaged(engine, staged);
-    throw e;
-  }
-  return staged;
-}
-
-async function dropStaged(engine: QueryEngine, staged: ReadonlySet<string>): Promise<void> {
-  for (const name of staged) await engine.query(`DROP TABLE IF EXISTS ${name}`);
-}
-
 export async function aggregate(options: AggregateOptions): Promise<AggregateResult> {
   const began = Date.now();
-  const stage = options.stage ?? options.writer.engine.dialect === 'duckdb';
+  const engine = options.writer.engine;
+  const stager: RangeStager | undefined =
+    options.stage === false ? undefined : (options.writer.stager ?? (engine.dialect === 'duckdb' ? duckDbStager(engine) : undefined));
   const clusters = options.clusters.length ? [...options.clusters] : await discoverClusters(options);
   await options.writer.replace({ table: 'prices' }, pricesSelect(options.prices, options.costSplit));
   let partitions = 1;
@@ -109,18 +89,18 @@ export async function aggregate(options: AggregateOptions): Promise<AggregateRes
     for (const cluster of clusters) {
       const range = { relations: raw, range: { start: day, end: day + DAY_MS }, clusters: [cluster] };
       const t0 = Date.now();
-      const staged = stage ? await stageRange(options.writer.engine, range) : new Set<string>();
-      if (stage) options.onTimed?.('staging', Date.now() - t0);
+      const staged: StagedRange | undefined = stager ? await stager.stage(range, { day, cluster }) : undefined;
+      if (stager) options.onTimed?.('staging', Date.now() - t0);
       try {
         for (const table of DAILY_TABLES) {
           const t1 = Date.now();
-          await options.writer.replace({ table, day, cluster }, rollupSql(table, { ...range, staged }));
+          await options.writer.replace({ table, day, cluster }, staged ? staged.rollupSql(table) : rollupSql(table, range));
           partitions++;
           options.onTimed?.(table, Date.now() - t1);
           options.log.debug('rollup partition written', { table, day: new Date(day).toISOString().slice(0, 10), cluster, ms: Date.now() - t1 });
         }
       } finally {
-        await dropStaged(options.writer.engine, staged);
+        await staged?.drop();
       }
       options.log.info('aggregated day', { day: new Date(day).toISOString().slice(0, 10), cluster });
     }

@@ -8,9 +8,12 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { hourPartitionOf, ROLLUP_TABLES, sqlString, type RollupTableName } from '@hyperpod-usage/model';
+import { AthenaEngine } from '../engine/athena-engine.js';
 import type { DuckDbEngine } from '../engine/duckdb-engine.js';
 import type { QueryEngine } from '../engine/query-engine.js';
 import { deletePrefix } from '../engine/s3-prefix.js';
+import type { Logger } from '../log.js';
+import { AthenaStager, type RangeStager } from './stagers.js';
 
 export interface RollupPartition {
   table: RollupTableName;
@@ -21,6 +24,8 @@ export interface RollupPartition {
 
 export interface RollupWriter {
   readonly engine: QueryEngine;
+  /** Builds a day's shared intermediate results where the writer's engine needs more than SQL for it. */
+  readonly stager?: RangeStager;
   /** Replaces the partition with the rows the SELECT returns. */
   replace(partition: RollupPartition, select: string): Promise<void>;
 }
@@ -74,12 +79,18 @@ export class LocalRollupWriter implements RollupWriter {
 }
 
 export class AthenaRollupWriter implements RollupWriter {
+  readonly stager?: RangeStager;
+
   constructor(
     readonly engine: QueryEngine,
     private readonly s3: S3Client,
     private readonly bucket: string,
     private readonly prefix: string,
-  ) {}
+    log?: Logger,
+  ) {
+    // Staging needs the catalog (table locations), which only the real engine can ask.
+    if (engine instanceof AthenaEngine) this.stager = new AthenaStager(engine, s3, bucket, log);
+  }
 
   async replace(partition: RollupPartition, select: string): Promise<void> {
     const key = `${this.prefix ? `${this.prefix}/` : ''}${partitionPath(partition)}/`;

@@ -5,8 +5,8 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { assertClusterName, DEFAULT_PRICES, effectivePrices, type CurPartitioning } from '@hyperpod-usage/model';
-import { aggregate, daysFromTo, lastDays } from '../aggregate/aggregator.js';
-import { planIncremental, readState, writeState } from '../aggregate/incremental.js';
+import { aggregate, daysFromTo, lastDays, type AggregateResult } from '../aggregate/aggregator.js';
+import { aggregateIncrementally, type IncrementalPlan } from '../aggregate/incremental.js';
 import { oldLayoutHeartbeats } from '../aggregate/old-heartbeats.js';
 import { loadPriceList } from '../aggregate/price-list.js';
 import { curPrices, loadPriceFile, parsePriceFlag } from '../aggregate/prices.js';
@@ -28,9 +28,9 @@ ${ENGINE_USAGE}
   --cost-split accelerator|vcpu   charge per accelerator-hour (default) or per vCPU-hour
   --cur-table DB.TABLE       read effective rates from this Cost and Usage Report table
   --cur-partitioning legacy|billing-period|none   how that table is partitioned (default legacy)
-  --incremental              local: only the days whose raw records (or settings) changed since the
-                             last run, as recorded in rollups/aggregate-state.json; the others keep
-                             their rollups byte for byte
+  --incremental              only the days whose raw records (or settings) changed since the last
+                             run, as recorded in rollups/aggregate-state.json (a file, or an S3
+                             object with --engine athena); the others keep their rollups byte for byte
   --log-level LEVEL          debug, info, warn, error (default info)`;
 
 export interface AggregateArgs {
@@ -90,7 +90,6 @@ export async function aggregateCommand(args: readonly string[]): Promise<void> {
   if (costSplit !== 'accelerator' && costSplit !== 'vcpu') throw new ConfigError('--cost-split: expected accelerator or vcpu');
   const curPartitioning = values['cur-partitioning'] as CurPartitioning;
   if (!['legacy', 'billing-period', 'none'].includes(curPartitioning)) throw new ConfigError('--cur-partitioning: expected legacy, billing-period or none');
-  if (values.incremental && values.engine !== 'local') throw new ConfigError('--incremental works with --engine local only');
   const level = values['log-level'] as 'debug' | 'info' | 'warn' | 'error';
   const log = createLogger({ level, format: process.env.LOG_FORMAT === 'json' ? 'json' : 'text' });
   // Raw records are read day by day through rawRelationsFor, never through views over every file.
@@ -113,14 +112,8 @@ export async function aggregateCommand(args: readonly string[]): Promise<void> {
       : [];
     // Later sets win between prices of the same source, so flags beat the price file.
     const prices = effectivePrices(priceRegion, DEFAULT_PRICES, fromPriceList, fromCur, fromFile, fromFlags);
-    const dataDir = resolve(values.data ?? 'out/usage-data');
-    const state = values.incremental ? readState(dataDir) : null;
-    const plan = state
-      ? planIncremental(dataDir, days, JSON.stringify({ version: COLLECTOR_VERSION, prices, costSplit, clusters: values.cluster ?? [] }), state)
-      : null;
-    if (plan) log.info('incremental run', { changed: plan.changed.length, unchanged: plan.unchanged.length });
     if (opened.engine.dialect === 'duckdb') {
-      const old = oldLayoutHeartbeats(dataDir, days);
+      const old = oldLayoutHeartbeats(resolve(values.data ?? 'out/usage-data'), days);
       if (old.length) {
         log.warn('heartbeat files without a cluster folder are not read; move them as docs/collector.md ("Upgrading") says', {
           files: old.length,
@@ -128,27 +121,37 @@ export async function aggregateCommand(args: readonly string[]): Promise<void> {
         });
       }
     }
-    const result = await aggregate({
-      writer: opened.writer,
-      relations: opened.relations,
-      ...(opened.rawRelationsFor ? { rawRelationsFor: opened.rawRelationsFor } : {}),
-      days: plan ? plan.changed : days,
-      clusters,
-      prices,
-      costSplit,
-      log,
-    });
-    if (state && plan) {
-      for (const day of plan.changed) {
-        const key = new Date(day).toISOString().slice(0, 10);
-        state.days[key] = plan.fingerprints.get(key) as string;
-      }
-      writeState(dataDir, state);
+    const run = (aggregateDays: number[]) =>
+      aggregate({
+        writer: opened.writer,
+        relations: opened.relations,
+        ...(opened.rawRelationsFor ? { rawRelationsFor: opened.rawRelationsFor } : {}),
+        days: aggregateDays,
+        clusters,
+        prices,
+        costSplit,
+        log,
+      });
+    let result: AggregateResult | undefined;
+    let plan: IncrementalPlan | undefined;
+    if (values.incremental) {
+      ({ plan, result } = await aggregateIncrementally({
+        ...opened.incremental,
+        days,
+        settings: JSON.stringify({ version: COLLECTOR_VERSION, prices, costSplit, clusters: values.cluster ?? [] }),
+        aggregateDays: run,
+      }));
+      log.info('incremental run', { changed: plan.changed.length, unchanged: plan.unchanged.length });
+    } else {
+      result = await run(days);
     }
     await opened.refresh();
+    const kept = plan ? ` (${plan.unchanged.length} unchanged, kept)` : '';
     console.log(
-      `Aggregated ${plan ? plan.changed.length : days.length} day(s)${plan ? ` (${plan.unchanged.length} unchanged, kept)` : ''} for ${result.clusters.length} cluster(s) (${result.clusters.join(', ') || 'none with data'}): ` +
-        `${result.partitions} partitions in ${result.seconds.toFixed(1)} s; ${prices.length} price(s) for ${priceRegion}.`,
+      result
+        ? `Aggregated ${plan ? plan.changed.length : days.length} day(s)${kept} for ${result.clusters.length} cluster(s) (${result.clusters.join(', ') || 'none with data'}): ` +
+            `${result.partitions} partitions in ${result.seconds.toFixed(1)} s; ${prices.length} price(s) for ${priceRegion}.`
+        : `Aggregated 0 day(s)${kept}: nothing changed, nothing written.`,
     );
   } finally {
     await opened.close();

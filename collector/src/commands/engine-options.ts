@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { athenaRelations, localRelations, type RawRelations, type Relations } from '@hyperpod-usage/model';
+import { LocalRawLister, LocalStateStore, S3RawLister, S3StateStore, type RawLister, type StateStore } from '../aggregate/incremental.js';
 import { AthenaRollupWriter, LocalRollupWriter, type RollupWriter } from '../aggregate/rollup-writer.js';
 import { asConfigError, ConfigError } from '../config.js';
 import { AthenaEngine } from '../engine/athena-engine.js';
@@ -54,6 +55,8 @@ export interface OpenedEngine {
   rawRelationsFor?: (start: number, end: number) => RawRelations;
   /** Writes rollups where the engine reads them. */
   writer: RollupWriter;
+  /** For incremental runs: the raw objects to fingerprint, and where the state is kept. */
+  incremental: { lister: RawLister; store: StateStore };
   region: string | undefined;
   close(): Promise<void>;
 }
@@ -89,6 +92,7 @@ export async function openEngine(args: EngineArgs, log: Logger, options: OpenOpt
       relations: localRelations(),
       rawRelationsFor: (start, end) => engine.rawRelationsFor(start, end),
       writer: new LocalRollupWriter(engine, dataDir),
+      incremental: { lister: new LocalRawLister(dataDir), store: new LocalStateStore(dataDir) },
       region,
       close: () => engine.close(),
     };
@@ -106,7 +110,8 @@ export async function openEngine(args: EngineArgs, log: Logger, options: OpenOpt
     engine,
     refresh: async () => undefined,
     relations,
-    writer: new AthenaRollupWriter(engine, s3, storage.bucket, storage.prefix),
+    writer: new AthenaRollupWriter(engine, s3, storage.bucket, storage.prefix, log),
+    incremental: { lister: new S3RawLister(s3, storage.bucket, storage.prefix), store: new S3StateStore(s3, storage.bucket, storage.prefix) },
     region,
     close: async () => {
       s3.destroy();

@@ -17,6 +17,7 @@ import {
   AthenaClient,
   GetQueryExecutionCommand,
   GetQueryResultsCommand,
+  GetTableMetadataCommand,
   StartQueryExecutionCommand,
   StopQueryExecutionCommand,
   type AthenaClientConfig,
@@ -265,6 +266,14 @@ export class AthenaEngine implements QueryEngine {
       rows: result.rows.length,
     });
     return { result, statistics };
+  }
+
+  /** The S3 location of a table of this engine's database (from the catalog), if it has one. */
+  async tableLocation(table: string): Promise<string | undefined> {
+    const response = await this.client.send(
+      new GetTableMetadataCommand({ CatalogName: this.catalog, DatabaseName: this.database, TableName: table }),
+    );
+    return response.TableMetadata?.Parameters?.location;
   }
 
   async close(): Promise<void> {
