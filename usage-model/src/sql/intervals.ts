@@ -11,7 +11,7 @@
  * lists the workload, or the next admission (less the time Kueue says it spent pending).
  */
 import { RESOURCES } from '../resources.js';
-import { FAR_FUTURE, millisBetween, sqlTimestamp } from './dialect.js';
+import { FAR_FUTURE, millisBetween, sqlTimestamp, type Dialect } from './dialect.js';
 import { clusterPredicate, dayPartitionPredicate, rawReadWindow } from './partitions.js';
 
 export interface RawRelations {
@@ -36,6 +36,11 @@ export interface IntervalOptions {
   clusters: readonly string[];
   /** CTEs already built as tables of the same name for this range and clusters (staging.ts). */
   staged?: ReadonlySet<string>;
+  /**
+   * 'duckdb' lets the generator use faster forms only DuckDB runs (same rows); otherwise, the
+   * portable forms both engines run, as Athena gets them.
+   */
+  dialect?: Dialect;
 }
 
 export type Cte = readonly [name: string, sql: string];
