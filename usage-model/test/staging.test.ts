@@ -70,6 +70,10 @@ describe('staging', () => {
     assert.doesNotMatch(heldHourly('duckdb'), /CROSS JOIN UNNEST/);
     assert.match(rollupSql('detailed_report', { ...options, staged }), /CROSS JOIN UNNEST\(sequence\(/);
     assert.doesNotMatch(rollupSql('detailed_report', { ...options, staged, dialect: 'duckdb' }), /CROSS JOIN UNNEST/);
+    // The first snapshot after a task's last record: an as-of join on DuckDB only.
+    const intervals = (dialect?: 'duckdb') => stagingSelects(sharedRangeCtes({ ...options, ...(dialect ? { dialect } : {}) })).find((s) => s.name === 'intervals')?.select ?? '';
+    assert.equal(intervals('duckdb').match(/ASOF JOIN snapshots/g)?.length, 2);
+    assert.doesNotMatch(intervals(), /ASOF/);
   });
 
   it('refuses shared CTEs that lack a staged one', () => {

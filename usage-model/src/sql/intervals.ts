@@ -56,6 +56,22 @@ function rawScan(relation: string, options: IntervalOptions, hourly = true): str
   }`;
 }
 
+/**
+ * cluster, uid, vanished_at: per row of `from` (one per cluster and uid, with `last_seen`), the
+ * first snapshot after it, for rows that have one. On DuckDB an as-of join finds it directly
+ * instead of pairing each row with every later snapshot and taking the least.
+ */
+function firstSnapshotAfter(from: string, alias: string, options: IntervalOptions): string {
+  const a = alias;
+  return options.dialect === 'duckdb'
+    ? `SELECT ${a}.cluster, ${a}.uid, s.snapshot_at AS vanished_at
+  FROM ${from} ASOF JOIN snapshots s ON s.cluster = ${a}.cluster AND s.snapshot_at > ${a}.last_seen`
+    : `SELECT ${a}.cluster, ${a}.uid, min(s.snapshot_at) AS vanished_at
+  FROM ${from}
+  JOIN snapshots s ON s.cluster = ${a}.cluster AND s.snapshot_at > ${a}.last_seen
+ GROUP BY ${a}.cluster, ${a}.uid`;
+}
+
 /** Latest heartbeat per cluster: how far the data reaches. Open intervals end there. */
 export function horizonCtes(options: IntervalOptions): Cte[] {
   return [
@@ -121,10 +137,7 @@ SELECT cluster, uid, observed_at, false, 'deleted', NULL, NULL FROM wl_rows WHER
     [
       // The first snapshot after a workload's last record no longer listed it: it was gone by then.
       'wl_vanished',
-      `SELECT w.cluster, w.uid, min(s.snapshot_at) AS vanished_at
-  FROM (SELECT cluster, uid, max(ts) AS last_seen FROM wl_rows GROUP BY cluster, uid) w
-  JOIN snapshots s ON s.cluster = w.cluster AND s.snapshot_at > w.last_seen
- GROUP BY w.cluster, w.uid`,
+      firstSnapshotAfter('(SELECT cluster, uid, max(ts) AS last_seen FROM wl_rows GROUP BY cluster, uid) w', 'w', options),
     ],
     [
       'wl_next_cycle',
@@ -230,12 +243,7 @@ export function podIntervalCtes(options: IntervalOptions): Cte[] {
   FROM pod_rows
  GROUP BY cluster, uid`,
     ],
-    [
-      'pod_vanished',
-      `SELECT p.cluster, p.uid, min(s.snapshot_at) AS vanished_at
-  FROM pod_spans p JOIN snapshots s ON s.cluster = p.cluster AND s.snapshot_at > p.last_seen
- GROUP BY p.cluster, p.uid`,
-    ],
+    ['pod_vanished', firstSnapshotAfter('pod_spans p', 'p', options)],
     [
       'pod_bounded',
       `SELECT p.*, least(p.stated_end, coalesce(p.relist_end, ${FAR_FUTURE}), coalesce(v.vanished_at, ${FAR_FUTURE})) AS bound_end
