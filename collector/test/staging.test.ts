@@ -1,5 +1,6 @@
-// The rollups read from a day's staged tables (held intervals and quota segments built once) give
-// exactly the rows of the rollup queries that build everything from the raw records themselves.
+// The rollups read from a day's staged tables (held intervals and quota segments built once, with
+// DuckDB's own SQL forms) give exactly the rows of the portable rollup queries that build
+// everything from the raw records themselves.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,10 +35,12 @@ async function compareStaged(scenario: Scenario): Promise<number> {
         const options: IntervalOptions = { relations: engine.rawRelationsFor(day - DAY_MS, day + 2 * DAY_MS), range: { start: day, end: day + DAY_MS }, clusters: ['hand'] };
         const unstaged = new Map<string, string[]>();
         for (const table of DAILY) unstaged.set(table, await rowsOf(engine, rollupSql(table, options)));
-        for (const { name, select } of stagingSelects(sharedRangeCtes(options))) await engine.execute(`CREATE OR REPLACE TEMP TABLE ${name} AS ${select}`);
+        // Staged as the aggregation stages on DuckDB: with DuckDB's own forms, against the portable queries.
+        const duckdb: IntervalOptions = { ...options, dialect: 'duckdb' };
+        for (const { name, select } of stagingSelects(sharedRangeCtes(duckdb))) await engine.execute(`CREATE OR REPLACE TEMP TABLE ${name} AS ${select}`);
         const staged = new Set<string>(STAGED_CTES);
         for (const table of DAILY) {
-          const sql = rollupSql(table, { ...options, staged });
+          const sql = rollupSql(table, { ...duckdb, staged });
           for (const name of ['wl_cycles', 'pod_spans', 'member_split']) {
             if (table !== 'task_daily' && table !== 'capacity_hourly') assert.doesNotMatch(sql, new RegExp(`\\b${name} AS \\(`), `${table} builds ${name} again`);
           }

@@ -54,6 +54,28 @@ describe('staging', () => {
     for (const sql of statements) assert.deepEqual(parser.validate(sql).map((e) => e.message), []);
   });
 
+  it('writes DuckDB-only forms only for the DuckDB dialect; the portable queries keep theirs', () => {
+    const staged = new Set<string>(STAGED_CTES);
+    const portable = rollupSql('task_daily', { ...options, staged });
+    const duckdb = rollupSql('task_daily', { ...options, staged, dialect: 'duckdb' });
+    assert.match(portable, /row_number\(\) OVER/);
+    assert.doesNotMatch(portable, /\barg_max\(/);
+    assert.match(duckdb, /\barg_max\(/);
+    assert.doesNotMatch(duckdb, /row_number\(\) OVER/);
+    assert.equal(rollupSql('task_daily', { ...options, staged, dialect: 'athena' }), portable);
+    // Hour and day cuts: a select-list unnest on DuckDB, CROSS JOIN UNNEST (Trino) otherwise.
+    const heldHourly = (dialect?: 'duckdb') => stagingSelects(sharedRangeCtes({ ...options, ...(dialect ? { dialect } : {}) })).find((s) => s.name === 'held_hourly')?.select ?? '';
+    assert.match(heldHourly(), /CROSS JOIN UNNEST\(sequence\(/);
+    assert.match(heldHourly('duckdb'), /unnest\(generate_series\(/);
+    assert.doesNotMatch(heldHourly('duckdb'), /CROSS JOIN UNNEST/);
+    assert.match(rollupSql('detailed_report', { ...options, staged }), /CROSS JOIN UNNEST\(sequence\(/);
+    assert.doesNotMatch(rollupSql('detailed_report', { ...options, staged, dialect: 'duckdb' }), /CROSS JOIN UNNEST/);
+    // The first snapshot after a task's last record: an as-of join on DuckDB only.
+    const intervals = (dialect?: 'duckdb') => stagingSelects(sharedRangeCtes({ ...options, ...(dialect ? { dialect } : {}) })).find((s) => s.name === 'intervals')?.select ?? '';
+    assert.equal(intervals('duckdb').match(/ASOF JOIN snapshots/g)?.length, 2);
+    assert.doesNotMatch(intervals(), /ASOF/);
+  });
+
   it('refuses shared CTEs that lack a staged one', () => {
     assert.throws(() => stagingSelects(chain), /lack heartbeats/);
   });

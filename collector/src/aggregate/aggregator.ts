@@ -87,7 +87,8 @@ export async function aggregate(options: AggregateOptions): Promise<AggregateRes
     const window = rawReadWindow(day, day + DAY_MS);
     const raw = options.rawRelationsFor ? options.rawRelationsFor(window.start, window.end) : rawRelations(options.relations);
     for (const cluster of clusters) {
-      const range = { relations: raw, range: { start: day, end: day + DAY_MS }, clusters: [cluster] };
+      // Staged runs may use the engine's own faster SQL forms; unstaged ones stay the portable queries.
+      const range: IntervalOptions = { relations: raw, range: { start: day, end: day + DAY_MS }, clusters: [cluster], ...(stage ? { dialect: options.writer.engine.dialect } : {}) };
       const t0 = Date.now();
       const staged: StagedRange | undefined = stager ? await stager.stage(range, { day, cluster }) : undefined;
       if (stager) options.onTimed?.('staging', Date.now() - t0);

@@ -56,8 +56,15 @@ SELECT cluster, uid, task_name, 'pod', namespace, team, '', priority_class,
        greatest(held_start, hour) AS piece_start, least(held_end, hour + INTERVAL '1' HOUR) AS piece_end,
        ${hoursBetween('greatest(held_start, hour)', "least(held_end, hour + INTERVAL '1' HOUR)")} AS hours,
        ${stems}
-  FROM held
- CROSS JOIN UNNEST(sequence(date_trunc('hour', held_start), date_trunc('hour', held_end), INTERVAL '1' HOUR)) AS u(hour)
+  FROM ${
+    options.dialect === 'duckdb'
+      ? // unnest in the select list: DuckDB joins a lateral UNNEST back to its input by value.
+        `(SELECT ${TASK_COLUMNS}, start_at, end_at, end_reason, held_start, held_end, ${stems},
+               unnest(generate_series(date_trunc('hour', held_start), date_trunc('hour', held_end), INTERVAL '1' HOUR)) AS hour
+          FROM held WHERE held_end > held_start) u`
+      : `held
+ CROSS JOIN UNNEST(sequence(date_trunc('hour', held_start), date_trunc('hour', held_end), INTERVAL '1' HOUR)) AS u(hour)`
+  }
  WHERE held_end > held_start AND least(held_end, hour + INTERVAL '1' HOUR) > greatest(held_start, hour)`,
     ],
   ];

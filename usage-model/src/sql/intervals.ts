@@ -11,7 +11,7 @@
  * lists the workload, or the next admission (less the time Kueue says it spent pending).
  */
 import { RESOURCES } from '../resources.js';
-import { FAR_FUTURE, millisBetween, sqlTimestamp } from './dialect.js';
+import { FAR_FUTURE, millisBetween, sqlTimestamp, type Dialect } from './dialect.js';
 import { clusterPredicate, dayPartitionPredicate, rawReadWindow } from './partitions.js';
 
 export interface RawRelations {
@@ -36,6 +36,11 @@ export interface IntervalOptions {
   clusters: readonly string[];
   /** CTEs already built as tables of the same name for this range and clusters (staging.ts). */
   staged?: ReadonlySet<string>;
+  /**
+   * 'duckdb' lets the generator use faster forms only DuckDB runs (same rows); otherwise, the
+   * portable forms both engines run, as Athena gets them.
+   */
+  dialect?: Dialect;
 }
 
 export type Cte = readonly [name: string, sql: string];
@@ -49,6 +54,22 @@ function rawScan(relation: string, options: IntervalOptions, hourly = true): str
   return `${relation} WHERE ${dayPartitionPredicate(window.start, window.end)} AND ${clusterFilter}${
     hourly ? ` AND "timestamp" >= ${sqlTimestamp(window.start)} AND "timestamp" < ${sqlTimestamp(window.end)}` : ''
   }`;
+}
+
+/**
+ * cluster, uid, vanished_at: per row of `from` (one per cluster and uid, with `last_seen`), the
+ * first snapshot after it, for rows that have one. On DuckDB an as-of join finds it directly
+ * instead of pairing each row with every later snapshot and taking the least.
+ */
+function firstSnapshotAfter(from: string, alias: string, options: IntervalOptions): string {
+  const a = alias;
+  return options.dialect === 'duckdb'
+    ? `SELECT ${a}.cluster, ${a}.uid, s.snapshot_at AS vanished_at
+  FROM ${from} ASOF JOIN snapshots s ON s.cluster = ${a}.cluster AND s.snapshot_at > ${a}.last_seen`
+    : `SELECT ${a}.cluster, ${a}.uid, min(s.snapshot_at) AS vanished_at
+  FROM ${from}
+  JOIN snapshots s ON s.cluster = ${a}.cluster AND s.snapshot_at > ${a}.last_seen
+ GROUP BY ${a}.cluster, ${a}.uid`;
 }
 
 /** Latest heartbeat per cluster: how far the data reaches. Open intervals end there. */
@@ -116,10 +137,7 @@ SELECT cluster, uid, observed_at, false, 'deleted', NULL, NULL FROM wl_rows WHER
     [
       // The first snapshot after a workload's last record no longer listed it: it was gone by then.
       'wl_vanished',
-      `SELECT w.cluster, w.uid, min(s.snapshot_at) AS vanished_at
-  FROM (SELECT cluster, uid, max(ts) AS last_seen FROM wl_rows GROUP BY cluster, uid) w
-  JOIN snapshots s ON s.cluster = w.cluster AND s.snapshot_at > w.last_seen
- GROUP BY w.cluster, w.uid`,
+      firstSnapshotAfter('(SELECT cluster, uid, max(ts) AS last_seen FROM wl_rows GROUP BY cluster, uid) w', 'w', options),
     ],
     [
       'wl_next_cycle',
@@ -225,12 +243,7 @@ export function podIntervalCtes(options: IntervalOptions): Cte[] {
   FROM pod_rows
  GROUP BY cluster, uid`,
     ],
-    [
-      'pod_vanished',
-      `SELECT p.cluster, p.uid, min(s.snapshot_at) AS vanished_at
-  FROM pod_spans p JOIN snapshots s ON s.cluster = p.cluster AND s.snapshot_at > p.last_seen
- GROUP BY p.cluster, p.uid`,
-    ],
+    ['pod_vanished', firstSnapshotAfter('pod_spans p', 'p', options)],
     [
       'pod_bounded',
       `SELECT p.*, least(p.stated_end, coalesce(p.relist_end, ${FAR_FUTURE}), coalesce(v.vanished_at, ${FAR_FUTURE})) AS bound_end

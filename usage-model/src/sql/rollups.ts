@@ -419,7 +419,15 @@ export function detailedReportSql(options: IntervalOptions): string {
     ['neuron_cores', `SELECT * FROM ${neuronCoresTable()} n`],
     [
       'held_daily',
-      `SELECT h.*, d.day_start,
+      options.dialect === 'duckdb'
+        ? // unnest in the select list: DuckDB joins a lateral UNNEST back to its input by value.
+          `SELECT d.*,
+       greatest(d.held_start, d.day_start) AS period_start, least(d.held_end, ${dayEnd}) AS period_end,
+       d.held_end > ${dayEnd} OR (d.end_at IS NULL AND d.held_end >= ${dayEnd}) AS runs_on
+  FROM (SELECT *, unnest(generate_series(date_trunc('day', held_start), date_trunc('day', held_end), INTERVAL '1' DAY)) AS day_start
+          FROM held WHERE held_end > held_start) d
+ WHERE least(d.held_end, ${dayEnd}) > greatest(d.held_start, d.day_start)`
+        : `SELECT h.*, d.day_start,
        greatest(h.held_start, d.day_start) AS period_start, least(h.held_end, ${dayEnd}) AS period_end,
        h.held_end > ${dayEnd} OR (h.end_at IS NULL AND h.held_end >= ${dayEnd}) AS runs_on
   FROM held h
@@ -505,7 +513,16 @@ export function taskDailySql(options: IntervalOptions): string {
       'task_status',
       // Ties of times are broken by resourceVersion (numeric text: longer is later), then a
       // release after an admission, so two records of one moment always give the same status.
-      `SELECT *, max(CASE WHEN ts >= ${start} THEN 1 ELSE 0 END) OVER (PARTITION BY cluster, task_uid) = 1 AS seen_today,
+      options.dialect === 'duckdb'
+        ? // The same latest record per task by one grouping instead of two window passes over every
+          // record; NULL times coalesced to the earliest, as the DESC order puts NULLs last.
+          `SELECT unnest(r), 1 AS latest, seen_today, first_gone_at
+  FROM (SELECT cluster AS c, task_uid AS u,
+               arg_max(t, (coalesce(observed_at, ${FAR_PAST}), coalesce(ts, ${FAR_PAST}), length(coalesce(resource_version, '')),
+                           coalesce(resource_version, ''), CASE WHEN holds THEN 0 ELSE 1 END)) AS r,
+               max(CASE WHEN ts >= ${start} THEN 1 ELSE 0 END) = 1 AS seen_today, min(gone_at) AS first_gone_at
+          FROM task_last t GROUP BY cluster, task_uid) x`
+        : `SELECT *, max(CASE WHEN ts >= ${start} THEN 1 ELSE 0 END) OVER (PARTITION BY cluster, task_uid) = 1 AS seen_today,
        min(gone_at) OVER (PARTITION BY cluster, task_uid) AS first_gone_at
   FROM (SELECT t.*, row_number() OVER (PARTITION BY cluster, task_uid
                                        ORDER BY observed_at DESC, ts DESC, length(coalesce(resource_version, '')) DESC,

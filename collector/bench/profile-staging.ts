@@ -1,0 +1,139 @@
+/**
+ * Where one day's staged aggregation spends its time: builds each staged table of a day in turn,
+ * then runs each rollup from them, on DuckDB opened as `hpu aggregate` opens it, and prints the
+ * seconds of each step and, with --explain, the slowest operators of each (EXPLAIN ANALYZE).
+ *
+ *   node --conditions=development --import tsx collector/bench/profile-staging.ts --data DIR --day YYYY-MM-DD [--explain] [--portable] [--rollups a,b] [--cluster NAME]
+ *     [--out DIR [--compare-with DIR2]]
+ *
+ * The SQL is the aggregation's on DuckDB (its DuckDB forms); --portable profiles the portable forms.
+ * --out writes each rollup to DIR/<table>.parquet as the aggregation does (COPY); --compare-with
+ * then counts the rows that differ from another run's --out (e.g. --portable against DuckDB's forms).
+ * DIR is a data folder in the S3 layout, e.g. the `tiled` folder of `bench:aggregate -- --keep DIR`.
+ * Figures are printed, nothing is asserted.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { DAY_MS, rawReadWindow, rollupSql, ROLLUP_TABLE_NAMES, sharedRangeCtes, sqlString, stagingSelects, type IntervalOptions, type RollupTableName } from '@hyperpod-usage/model';
+import { DuckDbEngine } from '../src/engine/duckdb-engine.js';
+
+interface ProfileNode {
+  operator_name?: string;
+  operator_timing?: number;
+  operator_cardinality?: number;
+  extra_info?: Record<string, unknown>;
+  children?: ProfileNode[];
+}
+
+function flatten(node: ProfileNode, out: ProfileNode[] = []): ProfileNode[] {
+  out.push(node);
+  for (const c of node.children ?? []) flatten(c, out);
+  return out;
+}
+
+async function run(engine: DuckDbEngine, sql: string, explain: boolean): Promise<string[]> {
+  if (!explain) {
+    await engine.execute(sql);
+    return [];
+  }
+  const r = await engine.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`);
+  const tree = JSON.parse(String(r.rows[0]?.explain_value ?? '[]')) as ProfileNode | ProfileNode[];
+  return flatten(Array.isArray(tree) ? { children: tree } : tree)
+    .filter((n) => n.operator_timing !== undefined)
+    .sort((a, b) => (b.operator_timing ?? 0) - (a.operator_timing ?? 0))
+    .slice(0, 5)
+    .map((n) => {
+      const info = n.extra_info ?? {};
+      const detail = ['Join Type', 'Conditions', 'Aggregates', 'Groups', 'Function', 'Table']
+        .filter((k) => info[k] !== undefined)
+        .map((k) => `${k}: ${JSON.stringify(info[k]).replace(/\s+/g, ' ').slice(0, 140)}`)
+        .join('; ');
+      return `    ${(n.operator_timing ?? 0).toFixed(2)} s ${String(n.operator_name ?? '?').trim()} rows ${n.operator_cardinality ?? 0} ${detail}`;
+    });
+}
+
+/** CPU seconds of this process (all of DuckDB's threads) since `from`: less noisy than wall time on a shared machine. */
+function cpuSeconds(from: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(from);
+  return (d.user + d.system) / 1e6;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { data: { type: 'string' }, day: { type: 'string' }, cluster: { type: 'string', default: 'bench' }, explain: { type: 'boolean', default: false }, portable: { type: 'boolean', default: false }, rollups: { type: 'string' }, out: { type: 'string' }, 'compare-with': { type: 'string' }, 'memory-limit': { type: 'string' } },
+  });
+  if (!values.data || !values.day) throw new Error('usage: profile-staging.ts --data DIR --day YYYY-MM-DD [--explain] [--cluster NAME]');
+  const day = Date.parse(`${values.day}T00:00:00Z`);
+  if (values.out) mkdirSync(values.out, { recursive: true });
+  const engine = await DuckDbEngine.open(values.data, { rawViews: false, ...(values['memory-limit'] ? { memoryLimit: values['memory-limit'] } : {}) });
+  try {
+    const window = rawReadWindow(day, day + DAY_MS);
+    const options: IntervalOptions = { relations: engine.rawRelationsFor(window.start, window.end), range: { start: day, end: day + DAY_MS }, clusters: [values.cluster], ...(values.portable ? {} : { dialect: 'duckdb' as const }) };
+    const staged = new Set<string>();
+    let total = 0;
+    let totalCpu = 0;
+    for (const { name, select } of stagingSelects(sharedRangeCtes(options))) {
+      const t0 = performance.now();
+      const c0 = process.cpuUsage();
+      const top = await run(engine, `CREATE OR REPLACE TEMP TABLE ${name} AS ${select}`, values.explain);
+      const s = (performance.now() - t0) / 1000;
+      const cpu = cpuSeconds(c0);
+      totalCpu += cpu;
+      total += s;
+      staged.add(name);
+      const n = (await engine.query(`SELECT count(*) AS n FROM ${name}`)).rows[0]?.n;
+      console.log(`staging ${name}: ${s.toFixed(2)} s (CPU ${cpu.toFixed(2)} s), ${String(n)} rows`);
+      for (const line of top) console.log(line);
+    }
+    console.log(`staging total: ${total.toFixed(2)} s (CPU ${totalCpu.toFixed(2)} s)`);
+    const only = values.rollups === undefined ? null : new Set(values.rollups.split(',').filter(Boolean));
+    for (const table of ROLLUP_TABLE_NAMES.filter((t): t is Exclude<RollupTableName, 'prices'> => t !== 'prices' && (only === null || only.has(t)))) {
+      const t0 = performance.now();
+      const c0 = process.cpuUsage();
+      const sql = rollupSql(table, { ...options, staged });
+      // As the aggregation writes it (COPY to Parquet) with --out; else into a temporary table.
+      const top = values.out
+        ? await run(engine, `COPY (${sql}) TO ${sqlString(join(values.out, `${table}.parquet`))} (FORMAT parquet, COMPRESSION snappy)`, false)
+        : await run(engine, `CREATE OR REPLACE TEMP TABLE profiled_rollup AS ${sql}`, values.explain);
+      console.log(`rollup ${table}: ${((performance.now() - t0) / 1000).toFixed(2)} s (CPU ${cpuSeconds(c0).toFixed(2)} s)`);
+      for (const line of top) console.log(line);
+    }
+    console.log(`peak RSS: ${(process.resourceUsage().maxRSS / 1e6).toFixed(2)} GB`);
+    if (values.out && values['compare-with']) await compare(engine, values.out, values['compare-with'], only);
+  } finally {
+    await engine.close();
+  }
+}
+
+/**
+ * Rows of each rollup written here that the other run did not write, and the reverse: exactly,
+ * and with DOUBLE columns rounded to 6 decimals (float sums differ in their last digits with the
+ * order rows arrive in). Columns are matched by name; one only one side has is reported.
+ */
+async function compare(engine: DuckDbEngine, dir: string, other: string, only: ReadonlySet<string> | null): Promise<void> {
+  for (const table of ROLLUP_TABLE_NAMES.filter((t) => t !== 'prices' && (only === null || only.has(t)))) {
+    const read = (d: string) => `read_parquet(${sqlString(join(d, `${table}.parquet`))}, hive_partitioning = false)`;
+    const describe = async (d: string) => new Map((await engine.query(`DESCRIBE SELECT * FROM ${read(d)}`)).rows.map((c) => [String(c.column_name), String(c.column_type)]));
+    const mine = await describe(dir);
+    const theirs = await describe(other);
+    const common = [...mine.keys()].filter((c) => theirs.has(c));
+    const oneSided = [...mine.keys(), ...theirs.keys()].filter((c) => !common.includes(c));
+    const count = async (pick: string): Promise<number> => {
+      const a = `SELECT ${pick} FROM ${read(dir)}`;
+      const b = `SELECT ${pick} FROM ${read(other)}`;
+      const r = await engine.query(`SELECT (SELECT count(*) FROM (${a} EXCEPT ALL ${b})) + (SELECT count(*) FROM (${b} EXCEPT ALL ${a})) AS n`);
+      return Number(r.rows[0]?.n ?? 0);
+    };
+    const rows = Number((await engine.query(`SELECT count(*) AS n FROM ${read(dir)}`)).rows[0]?.n ?? 0);
+    const exact = await count(common.map((c) => `"${c}"`).join(', '));
+    const coarse = await count(common.map((c) => (mine.get(c) === 'DOUBLE' ? `round("${c}", 6)` : `"${c}"`)).join(', '));
+    console.log(`compare ${table}: ${rows} rows; differing ${exact} exactly, ${coarse} to 6 decimals${oneSided.length ? `; columns on one side only: ${oneSided.join(', ')}` : ''}`);
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});
