@@ -12,6 +12,7 @@ import {
   ROLLUP_TABLE_NAMES,
   type CostSplit,
   type InstancePrice,
+  type IntervalOptions,
   type RawRelations,
   type Relations,
   type RollupTableName,
@@ -88,7 +89,7 @@ export async function aggregate(options: AggregateOptions): Promise<AggregateRes
     const raw = options.rawRelationsFor ? options.rawRelationsFor(window.start, window.end) : rawRelations(options.relations);
     for (const cluster of clusters) {
       // Staged runs may use the engine's own faster SQL forms; unstaged ones stay the portable queries.
-      const range: IntervalOptions = { relations: raw, range: { start: day, end: day + DAY_MS }, clusters: [cluster], ...(stage ? { dialect: options.writer.engine.dialect } : {}) };
+      const range: IntervalOptions = { relations: raw, range: { start: day, end: day + DAY_MS }, clusters: [cluster], ...(stager ? { dialect: engine.dialect } : {}) };
       const t0 = Date.now();
       const staged: StagedRange | undefined = stager ? await stager.stage(range, { day, cluster }) : undefined;
       if (stager) options.onTimed?.('staging', Date.now() - t0);
