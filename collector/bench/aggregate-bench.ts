@@ -60,6 +60,7 @@ import {
 import { aggregate } from '../src/aggregate/aggregator.js';
 import { LocalRollupWriter, type RollupPartition, type RollupWriter } from '../src/aggregate/rollup-writer.js';
 import { DuckDbEngine, parseMemoryLimit } from '../src/engine/duckdb-engine.js';
+import { diffRollupFiles, FLOAT_NOISE } from './rollup-diff.js';
 import { createLogger, silentLogger } from '../src/log.js';
 import { BUILTIN_GENERATED, generateScenario, isBuiltinGenerated, summarizeScenario, type BuiltinGeneratedName } from '../src/simulator/generator.js';
 import { runSimulation } from '../src/simulator/simulation.js';
@@ -600,57 +601,29 @@ function keepDayRollups(dataDir: string, aside: string, tables: readonly RollupT
   }
 }
 
-/** Differences between the kept rollups and the day's current ones. */
+/** Differences between the kept rollups and the day's current ones, over the daily tables. */
 interface RowDifference {
-  /** Rows in one and not the other, compared exactly. */
   exact: number;
-  /** The same, with DOUBLE columns rounded to 6 decimals. */
-  coarse: number;
-  /** Columns only one side has (per table): not compared, and reported as a difference. */
+  beyondNoise: number;
   columnsOnlyBefore: string[];
   columnsOnlyAfter: string[];
 }
 
-/**
- * Rows that differ between the kept rollups and the day's current ones, counted in DuckDB (the
- * rows do not fit in the bench's heap at scale): exactly, and with numbers rounded to 6
- * decimals, because floating-point sums differ in their last digits from one run of the same
- * query to the next (rows arrive in another order), staged or not.
- *
- * Both sides are read with hive_partitioning off: DuckDB would otherwise add the partition
- * folders' keys (year, month, day, cluster) as columns to the current files, which live in
- * `…/year=/month=/day=/cluster=/`, and not to the copies set aside. Columns are matched by name;
- * a column only one side has is counted as a difference, never dropped silently.
- */
 async function differingRows(engine: DuckDbEngine, dataDir: string, aside: string, tables: readonly RollupTableName[], day: number): Promise<RowDifference> {
-  const diff: RowDifference = { exact: 0, coarse: 0, columnsOnlyBefore: [], columnsOnlyAfter: [] };
-  const read = (files: readonly string[]) => `read_parquet(${listSql(files)}, hive_partitioning = false)`;
+  const diff: RowDifference = { exact: 0, beyondNoise: 0, columnsOnlyBefore: [], columnsOnlyAfter: [] };
   for (const t of tables) {
     const now = parquetFiles(rollupPartitionDir(dataDir, t, day));
     const was = parquetFiles(join(aside, t));
     if (!now.length || !was.length) {
       diff.exact += now.length + was.length;
-      diff.coarse += now.length + was.length;
+      diff.beyondNoise += now.length + was.length;
       continue;
     }
-    const describe = async (files: readonly string[]) =>
-      new Map((await engine.query(`DESCRIBE SELECT * FROM ${read(files)}`)).rows.map((c) => [String(c.column_name), String(c.column_type)]));
-    const after = await describe(now);
-    const before = await describe(was);
-    const common = [...after.keys()].filter((c) => before.has(c));
-    diff.columnsOnlyBefore.push(...[...before.keys()].filter((c) => !after.has(c)).map((c) => `${t}.${c}`));
-    diff.columnsOnlyAfter.push(...[...after.keys()].filter((c) => !before.has(c)).map((c) => `${t}.${c}`));
-    const quoted = (c: string) => `"${c.replace(/"/g, '""')}"`;
-    const exactPick = common.map(quoted).join(', ');
-    const coarsePick = common.map((c) => (after.get(c) === 'DOUBLE' ? `round(${quoted(c)}, 6)` : quoted(c))).join(', ');
-    const count = async (pick: string): Promise<number> => {
-      const a = `SELECT ${pick} FROM ${read(was)}`;
-      const b = `SELECT ${pick} FROM ${read(now)}`;
-      const r = await engine.query(`SELECT (SELECT count(*) FROM (${a} EXCEPT ALL ${b})) + (SELECT count(*) FROM (${b} EXCEPT ALL ${a})) AS n`);
-      return Number(r.rows[0]?.n ?? 0);
-    };
-    diff.exact += await count(exactPick);
-    diff.coarse += await count(coarsePick);
+    const d = await diffRollupFiles(engine, was, now);
+    diff.exact += d.exact;
+    diff.beyondNoise += d.beyondNoise;
+    diff.columnsOnlyBefore.push(...d.columnsOnlyBefore.map((c) => `${t}.${c}`));
+    diff.columnsOnlyAfter.push(...d.columnsOnlyAfter.map((c) => `${t}.${c}`));
   }
   return diff;
 }
@@ -956,7 +929,7 @@ async function main(): Promise<void> {
                 ...(d.columnsOnlyBefore.length ? [`columns only before: ${d.columnsOnlyBefore.join(', ')}`] : []),
                 ...(d.columnsOnlyAfter.length ? [`columns only after: ${d.columnsOnlyAfter.join(', ')}`] : []),
               ];
-              if (d.coarse > 0 || columns.length) differingDays.push(`${isoDay(day)} (${[`${d.coarse} rows`, ...columns].join('; ')})`);
+              if (d.beyondNoise > 0 || columns.length) differingDays.push(`${isoDay(day)} (${[`${d.beyondNoise} rows`, ...columns].join('; ')})`);
               else if (d.exact > 0) noiseDays.push(isoDay(day));
             } catch (e) {
               // The comparison is a check beside the timings: a failure is reported, not fatal.
@@ -1321,7 +1294,7 @@ async function main(): Promise<void> {
         differingDays.length
           ? `  ROWS DIFFER between before and after on ${differingDays.join(', ')}.`
           : `  Before and after wrote the same rollup rows on all ${options.days} day(s), every table and column: identical to the last bit on ${identical}, ` +
-              `equal to 6 decimals on ${noiseDays.length} (${noiseDays.join(', ') || 'none'}: float noise, as between two runs of the same query).`,
+              `equal up to float noise (${FLOAT_NOISE.toExponential()}) on ${noiseDays.length} (${noiseDays.join(', ') || 'none'}: float noise, as between two runs of the same query).`,
       );
     }
     say(

@@ -18,6 +18,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { DAY_MS, rawReadWindow, rollupSql, ROLLUP_TABLE_NAMES, sharedRangeCtes, sqlString, stagingSelects, type IntervalOptions, type RollupTableName } from '@hyperpod-usage/model';
 import { DuckDbEngine } from '../src/engine/duckdb-engine.js';
+import { diffRollupFiles, FLOAT_NOISE } from './rollup-diff.js';
 
 interface ProfileNode {
   operator_name?: string;
@@ -107,29 +108,16 @@ async function main(): Promise<void> {
   }
 }
 
-/**
- * Rows of each rollup written here that the other run did not write, and the reverse: exactly,
- * and with DOUBLE columns rounded to 6 decimals (float sums differ in their last digits with the
- * order rows arrive in). Columns are matched by name; one only one side has is reported.
- */
+/** Rows of each rollup written here that the other run did not write, and the reverse (rollup-diff.ts). */
 async function compare(engine: DuckDbEngine, dir: string, other: string, only: ReadonlySet<string> | null): Promise<void> {
   for (const table of ROLLUP_TABLE_NAMES.filter((t) => t !== 'prices' && (only === null || only.has(t)))) {
-    const read = (d: string) => `read_parquet(${sqlString(join(d, `${table}.parquet`))}, hive_partitioning = false)`;
-    const describe = async (d: string) => new Map((await engine.query(`DESCRIBE SELECT * FROM ${read(d)}`)).rows.map((c) => [String(c.column_name), String(c.column_type)]));
-    const mine = await describe(dir);
-    const theirs = await describe(other);
-    const common = [...mine.keys()].filter((c) => theirs.has(c));
-    const oneSided = [...mine.keys(), ...theirs.keys()].filter((c) => !common.includes(c));
-    const count = async (pick: string): Promise<number> => {
-      const a = `SELECT ${pick} FROM ${read(dir)}`;
-      const b = `SELECT ${pick} FROM ${read(other)}`;
-      const r = await engine.query(`SELECT (SELECT count(*) FROM (${a} EXCEPT ALL ${b})) + (SELECT count(*) FROM (${b} EXCEPT ALL ${a})) AS n`);
-      return Number(r.rows[0]?.n ?? 0);
-    };
-    const rows = Number((await engine.query(`SELECT count(*) AS n FROM ${read(dir)}`)).rows[0]?.n ?? 0);
-    const exact = await count(common.map((c) => `"${c}"`).join(', '));
-    const coarse = await count(common.map((c) => (mine.get(c) === 'DOUBLE' ? `round("${c}", 6)` : `"${c}"`)).join(', '));
-    console.log(`compare ${table}: ${rows} rows; differing ${exact} exactly, ${coarse} to 6 decimals${oneSided.length ? `; columns on one side only: ${oneSided.join(', ')}` : ''}`);
+    const file = (d: string) => join(d, `${table}.parquet`);
+    const d = await diffRollupFiles(engine, [file(other)], [file(dir)]);
+    const rows = Number((await engine.query(`SELECT count(*) AS n FROM read_parquet(${sqlString(file(dir))})`)).rows[0]?.n ?? 0);
+    const oneSided = [...d.columnsOnlyBefore, ...d.columnsOnlyAfter];
+    console.log(
+      `compare ${table}: ${rows} rows; differing ${d.exact} exactly, ${d.beyondNoise} beyond float noise (${FLOAT_NOISE.toExponential()})${oneSided.length ? `; columns on one side only: ${oneSided.join(', ')}` : ''}`,
+    );
   }
 }
 
