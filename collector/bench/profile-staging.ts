@@ -44,7 +44,7 @@ async function run(engine: DuckDbEngine, sql: string, explain: boolean): Promise
   return flatten(Array.isArray(tree) ? { children: tree } : tree)
     .filter((n) => n.operator_timing !== undefined)
     .sort((a, b) => (b.operator_timing ?? 0) - (a.operator_timing ?? 0))
-    .slice(0, 5)
+    .slice(0, Number(process.env.PROFILE_TOP ?? 5))
     .map((n) => {
       const info = n.extra_info ?? {};
       const detail = ['Join Type', 'Conditions', 'Aggregates', 'Groups', 'Function', 'Table']

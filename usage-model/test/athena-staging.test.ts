@@ -49,6 +49,17 @@ describe('Athena staging', () => {
     }
   });
 
+  it('reads the raw workload records as few times as Athena needs: once for the stated ends, never in task_daily', () => {
+    const steps = athenaStagingSelects(options, relationOf);
+    const ends = steps.find((s) => s.cte === 'wl_stated_ends')?.select ?? '';
+    // Athena evaluates a CTE at every reference: one reference of wl_rows is one scan.
+    assert.equal([...ends.matchAll(/\b(?:FROM|JOIN)\s+wl_rows\b/g)].length, 1, 'wl_stated_ends references wl_rows once');
+    const staged = new Map(ATHENA_STAGED_CTES.map((c) => [c as string, relationOf(c)]));
+    const taskDaily = athenaStagedRollupSql('task_daily', options, staged);
+    assert.match(taskDaily, /\btask_status AS \(\nSELECT \* FROM hyperpod_usage\.hpu_stage_20250131_ml_prod_0123abcd_task_status\n\)/);
+    assert.doesNotMatch(taskDaily, /\b(wl_rows|pod_rows|task_last) AS \(/, 'task_daily reads the staged task_status, not the raw records');
+  });
+
   it('every statement is valid Trino', () => {
     const parser = new TrinoSQL();
     const staged = new Map(ATHENA_STAGED_CTES.map((c) => [c as string, relationOf(c)]));

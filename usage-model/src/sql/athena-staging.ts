@@ -10,7 +10,8 @@
  * Which CTEs: those whose many references would rescan raw records, each built once from the ones
  * before it. `wl_cycles` and `wl_stated_ends` (the admission cycles and their stated ends, which the
  * interval chain references a dozen times over), `intervals` (the chain's end; `held` is
- * `intervals` plus two clipped times, and task_daily reads `intervals` itself), `cq_settings` (the
+ * `intervals` plus two clipped times, and task_daily reads `intervals` itself), `task_status`
+ * (each task's latest record, one row per task, which task_daily reads three times), `cq_settings` (the
  * quota changes, referenced all through the quota sweep) and `quota_segments` (the sweep's end).
  * DuckDB stages others (staging.ts), but on Athena every query is billed at least 10 MB: the small
  * heartbeat CTEs (heartbeats, horizon, span, snapshots) are cheaper to read again from the raw
@@ -26,7 +27,7 @@ import { rollupSql, sharedRangeCtes } from './rollups.js';
 import { withStaged } from './staging.js';
 import type { RollupTableName } from '../rollup-schema.js';
 
-export const ATHENA_STAGED_CTES = ['wl_cycles', 'wl_stated_ends', 'intervals', 'cq_settings', 'quota_segments'] as const;
+export const ATHENA_STAGED_CTES = ['wl_cycles', 'wl_stated_ends', 'intervals', 'task_status', 'cq_settings', 'quota_segments'] as const;
 
 /**
  * How every staged table's name begins, in the usage database: the aggregation's IAM grant to

@@ -115,24 +115,32 @@ export function workloadIntervalCtes(options: IntervalOptions): Cte[] {
  GROUP BY cluster, uid, quota_transition_at, flavor`,
     ],
     [
-      // Times at which a workload, per its records, no longer held quota, and why. A release also
-      // says how long Kueue counts the workload as admitted so far, and how often it was requeued.
+      // Times at which a workload, per its records, no longer held quota, and why: a release
+      // (one per QuotaReserved transition, which also says how long Kueue counts the workload as
+      // admitted so far and how often it was requeued), a finish, a deletion, or a deletion only
+      // a relist found (not stated). One pass over the records, each read as every kind of end
+      // it can state: Athena reads a CTE again at every reference. Repeated ends of the other
+      // kinds are kept once; only their earliest time matters.
       'wl_stated_ends',
-      `SELECT cluster, uid, quota_transition_at AS end_at, true AS stated,
-       CASE WHEN max(preemption_reason) <> '' THEN 'preempted' ELSE 'evicted' END AS reason,
-       coalesce(max(past_admitted_seconds), 0) AS past_after, coalesce(max(requeue_count), 0) AS requeues_after
-  FROM wl_rows
- WHERE admitted = false AND finished = false AND deleted_at IS NULL AND record_kind <> 'delete' AND quota_transition_at IS NOT NULL
- GROUP BY cluster, uid, quota_transition_at
-UNION ALL
-SELECT cluster, uid, finished_at, true, CASE WHEN finished_reason = 'Failed' THEN 'failed' ELSE 'finished' END,
-       coalesce(past_admitted_seconds, 0), coalesce(requeue_count, 0)
-  FROM wl_rows WHERE finished_at IS NOT NULL
-UNION ALL
-SELECT cluster, uid, deleted_at, true, 'deleted', coalesce(past_admitted_seconds, 0), coalesce(requeue_count, 0)
-  FROM wl_rows WHERE deleted_at IS NOT NULL
-UNION ALL
-SELECT cluster, uid, observed_at, false, 'deleted', NULL, NULL FROM wl_rows WHERE record_kind = 'delete' AND deleted_at IS NULL`,
+      `SELECT cluster, uid, end_at, kind <> 'relist' AS stated,
+       CASE WHEN kind = 'release' THEN CASE WHEN max(preemption_reason) <> '' THEN 'preempted' ELSE 'evicted' END ELSE reason END AS reason,
+       CASE WHEN kind = 'release' THEN coalesce(max(past_admitted_seconds), 0) ELSE past_after END AS past_after,
+       CASE WHEN kind = 'release' THEN coalesce(max(requeue_count), 0) ELSE requeues_after END AS requeues_after
+  FROM (SELECT w.cluster, w.uid, k.kind, w.preemption_reason, w.past_admitted_seconds, w.requeue_count,
+               CASE k.kind WHEN 'release' THEN w.quota_transition_at WHEN 'finish' THEN w.finished_at
+                           WHEN 'delete' THEN w.deleted_at ELSE w.observed_at END AS end_at,
+               CASE k.kind WHEN 'release' THEN NULL WHEN 'finish' THEN CASE WHEN w.finished_reason = 'Failed' THEN 'failed' ELSE 'finished' END
+                           ELSE 'deleted' END AS reason,
+               CASE WHEN k.kind IN ('finish', 'delete') THEN coalesce(w.past_admitted_seconds, 0) END AS past_after,
+               CASE WHEN k.kind IN ('finish', 'delete') THEN coalesce(w.requeue_count, 0) END AS requeues_after
+          FROM wl_rows w CROSS JOIN (VALUES ('release'), ('finish'), ('delete'), ('relist')) AS k(kind)
+         WHERE CASE k.kind
+                 WHEN 'release' THEN w.admitted = false AND w.finished = false AND w.deleted_at IS NULL AND w.record_kind <> 'delete'
+                                     AND w.quota_transition_at IS NOT NULL
+                 WHEN 'finish' THEN w.finished_at IS NOT NULL
+                 WHEN 'delete' THEN w.deleted_at IS NOT NULL
+                 ELSE w.record_kind = 'delete' AND w.deleted_at IS NULL END) e
+ GROUP BY cluster, uid, kind, end_at, reason, past_after, requeues_after`,
     ],
     [
       // The first snapshot after a workload's last record no longer listed it: it was gone by then.

@@ -246,6 +246,63 @@ function rollupCtes(options: IntervalOptions): Cte[] {
   return [...heldCtes(options), ...spanCtes(options)];
 }
 
+/**
+ * CTEs ending in `task_status`: each task's latest record before the end of the range (one row
+ * per task, `latest` = 1), whether it was seen in the range, and when it was first gone.
+ * task_daily reads it three times, so Athena stages it (athena-staging.ts) rather than scanning
+ * the raw records three times.
+ */
+function taskStatusCtes(options: IntervalOptions): Cte[] {
+  const start = sqlTimestamp(options.range.start);
+  const end = sqlTimestamp(options.range.end);
+  return [
+    [
+      // Each task's last record before the end of the day; the last observed wins a tie of times.
+      'task_last',
+      `SELECT * FROM (
+  SELECT cluster, uid AS task_uid, 'workload' AS kind,
+         CASE WHEN deleted_at IS NOT NULL OR record_kind = 'delete' THEN 'deleted'
+              WHEN finished THEN CASE WHEN finished_reason = 'Failed' THEN 'failed' ELSE 'finished' END
+              WHEN admitted THEN 'running'
+              WHEN status = 'Evicted-True' AND preemption_reason <> '' THEN 'preempted'
+              ELSE 'pending' END AS status,
+         workload_name AS task_name, namespace, team, cluster_queue, task_priority_class AS priority_class, job_kind, job_name,
+         created_at, ts, observed_at, resource_version, admitted AS holds,
+         coalesce(deleted_at, CASE WHEN record_kind = 'delete' THEN observed_at END) AS gone_at
+    FROM wl_rows WHERE ts < ${end}
+  UNION ALL
+  SELECT cluster, uid, 'pod',
+         CASE WHEN deleted_at IS NOT NULL OR record_kind = 'delete' THEN 'deleted' WHEN status = 'Succeeded' THEN 'finished'
+              WHEN status = 'Failed' THEN 'failed' WHEN status = 'Running' THEN 'running' ELSE 'pending' END,
+         owner, namespace, team, '', priority_class, job_type, owner, created_at, ts, observed_at, resource_version, status = 'Running',
+         coalesce(deleted_at, CASE WHEN record_kind = 'delete' THEN observed_at END)
+    FROM pod_rows WHERE ts < ${end}) r`,
+    ],
+    [
+      'task_status',
+      // Ties of times are broken by resourceVersion (numeric text: longer is later), then a
+      // release after an admission, so two records of one moment always give the same status.
+      options.dialect === 'duckdb'
+        ? // The same latest record per task by one grouping instead of two window passes over every
+          // record; NULL times coalesced to the earliest, as the DESC order puts NULLs last.
+          `SELECT unnest(r), 1 AS latest, seen_today, first_gone_at
+  FROM (SELECT cluster AS c, task_uid AS u,
+               arg_max(t, (coalesce(observed_at, ${FAR_PAST}), coalesce(ts, ${FAR_PAST}), length(coalesce(resource_version, '')),
+                           coalesce(resource_version, ''), CASE WHEN holds THEN 0 ELSE 1 END)) AS r,
+               max(CASE WHEN ts >= ${start} THEN 1 ELSE 0 END) = 1 AS seen_today, min(gone_at) AS first_gone_at
+          FROM task_last t GROUP BY cluster, task_uid) x`
+        : `SELECT * FROM (
+SELECT *, max(CASE WHEN ts >= ${start} THEN 1 ELSE 0 END) OVER (PARTITION BY cluster, task_uid) = 1 AS seen_today,
+       min(gone_at) OVER (PARTITION BY cluster, task_uid) AS first_gone_at
+  FROM (SELECT t.*, row_number() OVER (PARTITION BY cluster, task_uid
+                                       ORDER BY observed_at DESC, ts DESC, length(coalesce(resource_version, '')) DESC,
+                                                coalesce(resource_version, '') DESC, CASE WHEN holds THEN 1 ELSE 0 END ASC) AS latest
+          FROM task_last t) x) y
+ WHERE latest = 1`,
+    ],
+  ];
+}
+
 /** team_hourly: quota view per hour, ClusterQueue and flavor. */
 export function teamHourlySql(options: IntervalOptions): string {
   const measures = STEMS.flatMap((s) => [
@@ -460,6 +517,7 @@ export function taskDailySql(options: IntervalOptions): string {
   const waitSeconds = `CAST(${millisBetween(`greatest(w.wait_from, ${start})`, `least(w.wait_to, ${end}, coalesce(h.horizon_at, ${FAR_FUTURE}))`)} AS DOUBLE) / 1000.0`;
   const ctes: Cte[] = [
     ...rollupCtes(options),
+    ...taskStatusCtes(options),
     [
       'task_hours',
       `SELECT cluster, task_uid, ${STEMS.map((s) => `${sum(`${s} * hours`)} AS ${s}_hours`).join(', ')}
@@ -486,48 +544,6 @@ export function taskDailySql(options: IntervalOptions): string {
        lead(start_at) OVER (PARTITION BY cluster, task_uid ORDER BY start_at) AS next_start
   FROM (SELECT cluster, task_uid, start_at, max(coalesce(end_at, ${FAR_FUTURE})) AS end_at, max(end_reason) AS end_reason
           FROM intervals WHERE start_at < ${end} GROUP BY cluster, task_uid, start_at) a`,
-    ],
-    [
-      // Each task's last record before the end of the day; the last observed wins a tie of times.
-      'task_last',
-      `SELECT * FROM (
-  SELECT cluster, uid AS task_uid, 'workload' AS kind,
-         CASE WHEN deleted_at IS NOT NULL OR record_kind = 'delete' THEN 'deleted'
-              WHEN finished THEN CASE WHEN finished_reason = 'Failed' THEN 'failed' ELSE 'finished' END
-              WHEN admitted THEN 'running'
-              WHEN status = 'Evicted-True' AND preemption_reason <> '' THEN 'preempted'
-              ELSE 'pending' END AS status,
-         workload_name AS task_name, namespace, team, cluster_queue, task_priority_class AS priority_class, job_kind, job_name,
-         created_at, ts, observed_at, resource_version, admitted AS holds,
-         coalesce(deleted_at, CASE WHEN record_kind = 'delete' THEN observed_at END) AS gone_at
-    FROM wl_rows WHERE ts < ${end}
-  UNION ALL
-  SELECT cluster, uid, 'pod',
-         CASE WHEN deleted_at IS NOT NULL OR record_kind = 'delete' THEN 'deleted' WHEN status = 'Succeeded' THEN 'finished'
-              WHEN status = 'Failed' THEN 'failed' WHEN status = 'Running' THEN 'running' ELSE 'pending' END,
-         owner, namespace, team, '', priority_class, job_type, owner, created_at, ts, observed_at, resource_version, status = 'Running',
-         coalesce(deleted_at, CASE WHEN record_kind = 'delete' THEN observed_at END)
-    FROM pod_rows WHERE ts < ${end}) r`,
-    ],
-    [
-      'task_status',
-      // Ties of times are broken by resourceVersion (numeric text: longer is later), then a
-      // release after an admission, so two records of one moment always give the same status.
-      options.dialect === 'duckdb'
-        ? // The same latest record per task by one grouping instead of two window passes over every
-          // record; NULL times coalesced to the earliest, as the DESC order puts NULLs last.
-          `SELECT unnest(r), 1 AS latest, seen_today, first_gone_at
-  FROM (SELECT cluster AS c, task_uid AS u,
-               arg_max(t, (coalesce(observed_at, ${FAR_PAST}), coalesce(ts, ${FAR_PAST}), length(coalesce(resource_version, '')),
-                           coalesce(resource_version, ''), CASE WHEN holds THEN 0 ELSE 1 END)) AS r,
-               max(CASE WHEN ts >= ${start} THEN 1 ELSE 0 END) = 1 AS seen_today, min(gone_at) AS first_gone_at
-          FROM task_last t GROUP BY cluster, task_uid) x`
-        : `SELECT *, max(CASE WHEN ts >= ${start} THEN 1 ELSE 0 END) OVER (PARTITION BY cluster, task_uid) = 1 AS seen_today,
-       min(gone_at) OVER (PARTITION BY cluster, task_uid) AS first_gone_at
-  FROM (SELECT t.*, row_number() OVER (PARTITION BY cluster, task_uid
-                                       ORDER BY observed_at DESC, ts DESC, length(coalesce(resource_version, '')) DESC,
-                                                coalesce(resource_version, '') DESC, CASE WHEN holds THEN 1 ELSE 0 END ASC) AS latest
-          FROM task_last t) x`,
     ],
     [
       // Stretches a task waited for quota: from creation to its first admission, and from each
@@ -595,11 +611,12 @@ SELECT ${columnsOf('task_daily').map((c) => `${select.get(c) ?? 'NULL'} AS ${c}`
 }
 
 /**
- * The CTEs of a range that several rollups read, for building them once (staging.ts): the held
- * intervals and the quota segments with lending.
+ * The CTEs of a range that several rollups read, or one reads several times, for building them
+ * once (staging.ts, athena-staging.ts): the held intervals, each task's latest status and the
+ * quota segments with lending.
  */
 export function sharedRangeCtes(options: IntervalOptions): Cte[] {
-  return [...rollupCtes(options), ...quotaSweepCtes(options, { lent: true })];
+  return [...rollupCtes(options), ...taskStatusCtes(options), ...quotaSweepCtes(options, { lent: true })];
 }
 
 /** The SELECT that computes a rollup table for a range. */
