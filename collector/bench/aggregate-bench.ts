@@ -77,7 +77,8 @@ const USAGE = `Usage: npm run bench:aggregate -- [options]
   --base DIR           reuse the recording of an earlier --keep DIR instead of simulating again
   --keep DIR           keep the recording, the tiled records and the rollups in DIR
   --reuse-tiled        with --keep DIR: aggregate the tiled records an earlier run left in DIR
-                       (same --scenario, --days, --base-hours, --layout) instead of tiling again
+                       (same --scenario, --days, --base-hours, --layout) instead of tiling again,
+                       with its recording too unless --base names another
   --glob-views         read raw records through the engine's views, which glob every raw file of
                        every day, instead of only the 3 day folders a day needs (what \`hpu aggregate\`
                        does since it scopes its reads; to compare both)
@@ -175,7 +176,8 @@ function parseOptions(argv: string[]): Options | null {
     baseHours,
     speed,
     layout: values.layout,
-    base: values.base ? resolve(values.base) : null,
+    // Tiled records come from the recording next to them: reuse that too rather than record again.
+    base: values.base ? resolve(values.base) : values['reuse-tiled'] && values.keep ? resolve(values.keep) : null,
     keep: values.keep ? resolve(values.keep) : null,
     profile: values.profile,
     reuseTiled: values['reuse-tiled'],
