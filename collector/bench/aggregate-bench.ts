@@ -29,7 +29,7 @@
  *
  * Figures are printed, nothing is asserted. Progress goes to stderr, the report to stdout.
  */
-import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -60,6 +60,7 @@ import {
 import { aggregate } from '../src/aggregate/aggregator.js';
 import { LocalRollupWriter, type RollupPartition, type RollupWriter } from '../src/aggregate/rollup-writer.js';
 import { DuckDbEngine, parseMemoryLimit } from '../src/engine/duckdb-engine.js';
+import { footerBytes, parquetFiles } from './parquet-files.js';
 import { diffRollupFiles, FLOAT_NOISE } from './rollup-diff.js';
 import { createLogger, silentLogger } from '../src/log.js';
 import { BUILTIN_GENERATED, generateScenario, isBuiltinGenerated, summarizeScenario, type BuiltinGeneratedName } from '../src/simulator/generator.js';
@@ -236,32 +237,7 @@ function table(header: readonly string[], rows: ReadonlyArray<readonly string[]>
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
-function parquetFiles(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  const out: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...parquetFiles(path));
-    else if (entry.isFile() && entry.name.endsWith('.parquet')) out.push(path);
-  }
-  return out.sort();
-}
-
 const fileBytes = (files: readonly string[]): number => files.reduce((a, f) => a + statSync(f).size, 0);
-
-/** Bytes of a Parquet file's footer (metadata + length + magic): what a reader fetches before any column chunk. */
-function footerBytes(file: string): number {
-  const fd = openSync(file, 'r');
-  try {
-    const size = statSync(file).size;
-    const tail = Buffer.alloc(8);
-    readSync(fd, tail, 0, 8, size - 8);
-    if (tail.toString('latin1', 4, 8) !== 'PAR1') throw new BenchError(`${file} is not a Parquet file`);
-    return tail.readUInt32LE(0) + 8;
-  } finally {
-    closeSync(fd);
-  }
-}
 
 /** Peak resident set size of this process (DuckDB runs in it) while `fn` runs, sampled every 100 ms. */
 async function withPeakRss<T>(fn: () => Promise<T>): Promise<{ value: T; peakRss: number }> {

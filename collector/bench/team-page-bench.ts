@@ -19,7 +19,7 @@
  *
  * Figures are printed, nothing is asserted.
  */
-import { existsSync, mkdirSync, mkdtempSync, openSync, readSync, closeSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -44,6 +44,7 @@ import {
   type QueryScope,
   type RollupTableName,
 } from '@hyperpod-usage/model';
+import { footerBytes, parquetFiles } from './parquet-files.js';
 
 const USAGE = `Usage: npm run bench:team-page -- [options]
 
@@ -216,26 +217,6 @@ async function generate(connection: DuckDBConnection, dir: string, o: Options, c
 
 // ---------------------------------------------------------------------------------------------
 // Bytes read
-
-function parquetFiles(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { withFileTypes: true })
-    .flatMap((e) => (e.name.startsWith('.') ? [] : e.isDirectory() ? parquetFiles(join(dir, e.name)) : e.name.endsWith('.parquet') ? [join(dir, e.name)] : []))
-    .sort();
-}
-
-function footerBytes(file: string): number {
-  const fd = openSync(file, 'r');
-  try {
-    const size = statSync(file).size;
-    const tail = Buffer.alloc(8);
-    readSync(fd, tail, 0, 8, size - 8);
-    if (tail.toString('latin1', 4, 8) !== 'PAR1') throw new BenchError(`${file} is not a Parquet file`);
-    return tail.readUInt32LE(0) + 8;
-  } finally {
-    closeSync(fd);
-  }
-}
 
 /** The files Athena reads for a table over [from, to) and the clusters: its pruned partitions. */
 function prunedFiles(dataDir: string, table: RollupTableName, from: number, to: number, clusters: readonly string[]): string[] {
