@@ -168,16 +168,27 @@ export function hyperpodPricesFromPriceList(doc: unknown, where: string): PriceL
 
 /** Reads a get-products file and logs, in one line, what it held for `region` and what was skipped. */
 export function loadPriceList(path: string, region: string, log: Logger): InstancePrice[] {
-  const where = `price list ${path}`;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`price list ${path}: ${(e as Error).message.split('\n')[0]}`);
+  }
+  return readPriceList(text, path, region, log);
+}
+
+/** The same for get-products output already read, e.g. from S3; `source` names it in messages. */
+export function readPriceList(text: string, source: string, region: string, log: Logger): InstancePrice[] {
+  const where = `price list ${source}`;
   let doc: unknown;
   try {
-    doc = JSON.parse(readFileSync(path, 'utf8'));
+    doc = JSON.parse(text);
   } catch (e) {
     throw new ConfigError(`${where}: ${(e as Error).message.split('\n')[0]}`);
   }
   const read = hyperpodPricesFromPriceList(doc, where);
   const forRegion = read.prices.filter((p) => p.region === region).length;
-  const fields = { file: basename(path), entries: read.entries, hyperpodPrices: read.prices.length, region, forRegion, ...read.skipped, morePages: read.morePages };
+  const fields = { file: basename(source), entries: read.entries, hyperpodPrices: read.prices.length, region, forRegion, ...read.skipped, morePages: read.morePages };
   if (forRegion === 0) log.warn(`price list has no HyperPod prices for ${region}`, fields);
   else if (read.morePages) log.warn('price list is one page of several (NextToken set): some instance types may have no price', fields);
   else log.info('price list read', fields);

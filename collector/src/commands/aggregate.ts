@@ -4,11 +4,11 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { assertClusterName, DEFAULT_PRICES, effectivePrices, type CurPartitioning } from '@hyperpod-usage/model';
+import { assertClusterName, DEFAULT_PRICES, effectivePrices, type CurPartitioning, type InstancePrice } from '@hyperpod-usage/model';
 import { aggregate, daysFromTo, lastDays, type AggregateResult } from '../aggregate/aggregator.js';
 import { aggregateIncrementally, type IncrementalPlan } from '../aggregate/incremental.js';
 import { oldLayoutHeartbeats } from '../aggregate/old-heartbeats.js';
-import { loadPriceList } from '../aggregate/price-list.js';
+import { loadPriceList, readPriceList } from '../aggregate/price-list.js';
 import { curPrices, loadPriceFile, parsePriceFlag } from '../aggregate/prices.js';
 import { ConfigError, parseIsoDay } from '../config.js';
 import { createLogger } from '../log.js';
@@ -22,8 +22,9 @@ ${ENGINE_USAGE}
   --cluster NAME             only this cluster (repeatable; default every cluster with data)
   --price TYPE=USD           an hourly instance price, e.g. ml.p5.48xlarge=98.32 (repeatable; beats all others)
   --prices FILE              a YAML price file (see docs/cost.md)
-  --price-list FILE          HyperPod on-demand prices from the output of
-                             aws pricing get-products --service-code AmazonSageMaker (repeatable)
+  --price-list FILE|S3URL    HyperPod on-demand prices from the output of
+                             aws pricing get-products --service-code AmazonSageMaker (repeatable;
+                             with --engine athena also s3://bucket/reference/price-list.json)
   --price-region REGION      region the prices are for (default --region, else us-east-1)
   --cost-split accelerator|vcpu   charge per accelerator-hour (default) or per vCPU-hour
   --cur-table DB.TABLE       read effective rates from this Cost and Usage Report table
@@ -96,7 +97,12 @@ export async function aggregateCommand(args: readonly string[]): Promise<void> {
   const opened = await openEngine(values, log, { rawViews: false });
   try {
     const priceRegion = values['price-region'] ?? opened.region ?? 'us-east-1';
-    const fromPriceList = (values['price-list'] ?? []).flatMap((file) => loadPriceList(file, priceRegion, log));
+    const fromPriceList: InstancePrice[] = [];
+    for (const source of values['price-list'] ?? []) {
+      if (!source.startsWith('s3://')) fromPriceList.push(...loadPriceList(source, priceRegion, log));
+      else if (!opened.readObject) throw new ConfigError(`--price-list ${source}: an S3 price list needs --engine athena; give a file`);
+      else fromPriceList.push(...readPriceList(await opened.readObject(source), source, priceRegion, log));
+    }
     const fromFile = values.prices ? loadPriceFile(values.prices) : [];
     const fromFlags = (values.price ?? []).map((p) => parsePriceFlag(p, priceRegion));
     const fromCur = values['cur-table']

@@ -3,12 +3,13 @@
  * (the default), or Athena over the Glue tables of the AWS stack.
  */
 import { resolve } from 'node:path';
-import { S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { athenaRelations, localRelations, type RawRelations, type Relations } from '@hyperpod-usage/model';
 import { LocalRawLister, LocalStateStore, S3RawLister, S3StateStore, type RawLister, type StateStore } from '../aggregate/incremental.js';
 import { AthenaRollupWriter, LocalRollupWriter, type RollupWriter } from '../aggregate/rollup-writer.js';
 import { asConfigError, ConfigError } from '../config.js';
 import { AthenaEngine } from '../engine/athena-engine.js';
+import { parseS3Url } from '../engine/s3-prefix.js';
 import type { QueryEngine } from '../engine/query-engine.js';
 import type { Logger } from '../log.js';
 import { parseStorageUrl } from '../sink/object-store.js';
@@ -58,6 +59,11 @@ export interface OpenedEngine {
   /** For incremental runs: the raw objects to fingerprint, and where the state is kept. */
   incremental: { lister: RawLister; store: StateStore };
   region: string | undefined;
+  /**
+   * The text of an object the engine's role may read (`s3://bucket/key`), e.g. a price list
+   * uploaded next to the rollups; undefined for the local engine, which reads files.
+   */
+  readObject?: (url: string) => Promise<string>;
   close(): Promise<void>;
 }
 
@@ -113,6 +119,18 @@ export async function openEngine(args: EngineArgs, log: Logger, options: OpenOpt
     writer: new AthenaRollupWriter(engine, s3, storage.bucket, storage.prefix, log),
     incremental: { lister: new S3RawLister(s3, storage.bucket, storage.prefix), store: new S3StateStore(s3, storage.bucket, storage.prefix) },
     region,
+    readObject: async (url) => {
+      const { bucket, prefix: key } = asConfigError(() => parseS3Url(url), 'price-list');
+      if (key === '' || key.endsWith('/')) throw new ConfigError(`--price-list ${url}: name an object, not a folder`);
+      try {
+        const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        if (!object.Body) throw new Error('empty answer');
+        return await object.Body.transformToString('utf8');
+      } catch (e) {
+        const error = e as Error;
+        throw new ConfigError(`--price-list ${url}: ${error.name === 'Error' ? '' : `${error.name}: `}${error.message.split('\n')[0]}`);
+      }
+    },
     close: async () => {
       s3.destroy();
       await engine.close();
