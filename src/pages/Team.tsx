@@ -139,8 +139,9 @@ function TeamPanels(props: { frames: Record<string, DataFrame[]>; team: string; 
         ) : (
           <DataTable
             frame={tableFrame(preemptions, [
-              { name: 'time', type: FieldType.time, displayName: 'Time', unit: 'dateTimeAsIso' },
-              { name: 'task', type: FieldType.string, displayName: 'Task' },
+              // Narrow time and task columns: what happened is the long one, and was cut off.
+              { name: 'time', type: FieldType.time, displayName: 'Time', unit: 'dateTimeAsIso', custom: { width: 180 } },
+              { name: 'task', type: FieldType.string, displayName: 'Task', custom: { width: 260 } },
               { name: 'text', type: FieldType.string, displayName: 'What happened' },
             ])}
           />

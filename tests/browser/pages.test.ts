@@ -163,6 +163,10 @@ describe('app pages and editors in Chromium, on the walkthrough rollups', { time
     assertShows(totalOf('inference-priority'), t['pod-a-serve-6d8f4']!.gpuHours, 'inference-priority total');
     const preemptions = await page.locator('[data-testid="team-preemptions"] [role="row"]').allInnerTexts();
     assert.equal(preemptions.filter((r) => /preempted/.test(r)).length, 2, 'a-pretrain and a-eval were each preempted once');
+    const clipped = await page.locator('[data-testid="team-preemptions"] [role="cell"]').evaluateAll((cells) =>
+      cells.filter((c) => c.scrollWidth > c.clientWidth + 1).map((c) => c.textContent ?? ''),
+    );
+    assert.deepEqual(clipped, [], 'every preemption cell shows its whole text');
     await page.locator('[data-testid="allocated-vs-utilization"] canvas').first().waitFor();
     const exprs = await page.evaluate(() => (window as unknown as HarnessWindow).__hpu.promExprs);
     assert.deepEqual(exprs, ['avg by (namespace) (DCGM_FI_DEV_GPU_UTIL{namespace=~"hyperpod-ns-team-a"})']);
