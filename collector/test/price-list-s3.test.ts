@@ -53,12 +53,12 @@ describe('price list from S3', () => {
     ]);
   });
 
-  it('a missing object or a folder is a one-line configuration error', async () => {
+  it('a missing object, a folder or a bad bucket is a one-line configuration error naming the URL', async () => {
     const read = opened.readObject as (url: string) => Promise<string>;
     for (const [url, message] of [
-      [`s3://${BUCKET}/reference/nope.json`, /^--price-list s3:\/\/hpu-prices-test\/reference\/nope\.json: NoSuchKey: /],
-      [`s3://${BUCKET}/reference/`, /name an object, not a folder/],
-      ['s3://Bad_Bucket/x.json', /^--price-list: invalid S3 bucket name/],
+      [`s3://${BUCKET}/reference/nope.json`, /^s3:\/\/hpu-prices-test\/reference\/nope\.json: NoSuchKey: /],
+      [`s3://${BUCKET}/reference/`, /^s3:\/\/hpu-prices-test\/reference\/: name an object, not a folder/],
+      ['s3://Bad_Bucket/x.json', /^invalid S3 bucket name "Bad_Bucket"/],
     ] as const) {
       await assert.rejects(read(url), (e: unknown) => e instanceof ConfigError && message.test(e.message) && !e.message.includes('\n'), url);
     }

@@ -99,9 +99,15 @@ export async function aggregateCommand(args: readonly string[]): Promise<void> {
     const priceRegion = values['price-region'] ?? opened.region ?? 'us-east-1';
     const fromPriceList: InstancePrice[] = [];
     for (const source of values['price-list'] ?? []) {
-      if (!source.startsWith('s3://')) fromPriceList.push(...loadPriceList(source, priceRegion, log));
-      else if (!opened.readObject) throw new ConfigError(`--price-list ${source}: an S3 price list needs --engine athena; give a file`);
-      else fromPriceList.push(...readPriceList(await opened.readObject(source), source, priceRegion, log));
+      if (!source.startsWith('s3://')) {
+        fromPriceList.push(...loadPriceList(source, priceRegion, log));
+        continue;
+      }
+      if (!opened.readObject) throw new ConfigError(`--price-list ${source}: an S3 price list needs --engine athena; give a file`);
+      const text = await opened.readObject(source).catch((e: unknown) => {
+        throw new ConfigError(`--price-list ${(e as Error).message}`);
+      });
+      fromPriceList.push(...readPriceList(text, source, priceRegion, log));
     }
     const fromFile = values.prices ? loadPriceFile(values.prices) : [];
     const fromFlags = (values.price ?? []).map((p) => parsePriceFlag(p, priceRegion));

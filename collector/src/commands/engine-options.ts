@@ -61,7 +61,8 @@ export interface OpenedEngine {
   region: string | undefined;
   /**
    * The text of an object the engine's role may read (`s3://bucket/key`), e.g. a price list
-   * uploaded next to the rollups; undefined for the local engine, which reads files.
+   * uploaded next to the rollups; undefined for the local engine, which reads files. Failures are
+   * one-line ConfigErrors naming the URL.
    */
   readObject?: (url: string) => Promise<string>;
   close(): Promise<void>;
@@ -120,15 +121,15 @@ export async function openEngine(args: EngineArgs, log: Logger, options: OpenOpt
     incremental: { lister: new S3RawLister(s3, storage.bucket, storage.prefix), store: new S3StateStore(s3, storage.bucket, storage.prefix) },
     region,
     readObject: async (url) => {
-      const { bucket, prefix: key } = asConfigError(() => parseS3Url(url), 'price-list');
-      if (key === '' || key.endsWith('/')) throw new ConfigError(`--price-list ${url}: name an object, not a folder`);
+      const { bucket, prefix: key } = asConfigError(() => parseS3Url(url));
+      if (key === '' || key.endsWith('/')) throw new ConfigError(`${url}: name an object, not a folder`);
       try {
         const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
         if (!object.Body) throw new Error('empty answer');
         return await object.Body.transformToString('utf8');
       } catch (e) {
         const error = e as Error;
-        throw new ConfigError(`--price-list ${url}: ${error.name === 'Error' ? '' : `${error.name}: `}${error.message.split('\n')[0]}`);
+        throw new ConfigError(`${url}: ${error.name === 'Error' ? '' : `${error.name}: `}${error.message.split('\n')[0]}`);
       }
     },
     close: async () => {
