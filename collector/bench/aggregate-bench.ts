@@ -61,7 +61,7 @@ import { aggregate } from '../src/aggregate/aggregator.js';
 import { LocalRollupWriter, type RollupPartition, type RollupWriter } from '../src/aggregate/rollup-writer.js';
 import { DuckDbEngine, parseMemoryLimit } from '../src/engine/duckdb-engine.js';
 import { footerBytes, parquetFiles } from './parquet-files.js';
-import { diffRollupFiles, FLOAT_NOISE } from './rollup-diff.js';
+import { diffRollupFiles, FLOAT_NOISE, type RollupDiff } from './rollup-diff.js';
 import { createLogger, silentLogger } from '../src/log.js';
 import { BUILTIN_GENERATED, generateScenario, isBuiltinGenerated, summarizeScenario, type BuiltinGeneratedName } from '../src/simulator/generator.js';
 import { runSimulation } from '../src/simulator/simulation.js';
@@ -579,16 +579,9 @@ function keepDayRollups(dataDir: string, aside: string, tables: readonly RollupT
   }
 }
 
-/** Differences between the kept rollups and the day's current ones, over the daily tables. */
-interface RowDifference {
-  exact: number;
-  beyondNoise: number;
-  columnsOnlyBefore: string[];
-  columnsOnlyAfter: string[];
-}
-
-async function differingRows(engine: DuckDbEngine, dataDir: string, aside: string, tables: readonly RollupTableName[], day: number): Promise<RowDifference> {
-  const diff: RowDifference = { exact: 0, beyondNoise: 0, columnsOnlyBefore: [], columnsOnlyAfter: [] };
+/** Differences between the kept rollups and the day's current ones, summed over the daily tables (columns named table.column). */
+async function differingRows(engine: DuckDbEngine, dataDir: string, aside: string, tables: readonly RollupTableName[], day: number): Promise<RollupDiff> {
+  const diff: RollupDiff = { exact: 0, beyondNoise: 0, columnsOnlyBefore: [], columnsOnlyAfter: [] };
   for (const t of tables) {
     const now = parquetFiles(rollupPartitionDir(dataDir, t, day));
     const was = parquetFiles(join(aside, t));

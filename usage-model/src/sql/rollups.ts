@@ -248,7 +248,7 @@ function rollupCtes(options: IntervalOptions): Cte[] {
 
 /**
  * CTEs ending in `task_status`: each task's latest record before the end of the range (one row
- * per task, `latest` = 1), whether it was seen in the range, and when it was first gone.
+ * per task), whether it was seen in the range, and when it was first gone.
  * task_daily reads it three times, so Athena stages it (athena-staging.ts) rather than scanning
  * the raw records three times.
  */
@@ -285,7 +285,7 @@ function taskStatusCtes(options: IntervalOptions): Cte[] {
       options.dialect === 'duckdb'
         ? // The same latest record per task by one grouping instead of two window passes over every
           // record; NULL times coalesced to the earliest, as the DESC order puts NULLs last.
-          `SELECT unnest(r), 1 AS latest, seen_today, first_gone_at
+          `SELECT unnest(r), seen_today, first_gone_at
   FROM (SELECT cluster AS c, task_uid AS u,
                arg_max(t, (coalesce(observed_at, ${FAR_PAST}), coalesce(ts, ${FAR_PAST}), length(coalesce(resource_version, '')),
                            coalesce(resource_version, ''), CASE WHEN holds THEN 0 ELSE 1 END)) AS r,
@@ -553,10 +553,10 @@ export function taskDailySql(options: IntervalOptions): string {
       `SELECT s.cluster, s.task_uid, 'queue' AS wait, s.created_at AS wait_from,
        coalesce(l.first_admitted_at, s.first_gone_at, ${FAR_FUTURE}) AS wait_to
   FROM task_status s LEFT JOIN task_lives l ON l.cluster = s.cluster AND l.task_uid = s.task_uid
- WHERE s.latest = 1 AND s.created_at IS NOT NULL
+ WHERE s.created_at IS NOT NULL
 UNION ALL
 SELECT a.cluster, a.task_uid, 'requeue', a.end_at, coalesce(a.next_start, s.first_gone_at, ${FAR_FUTURE})
-  FROM task_admissions a JOIN task_status s ON s.cluster = a.cluster AND s.task_uid = a.task_uid AND s.latest = 1
+  FROM task_admissions a JOIN task_status s ON s.cluster = a.cluster AND s.task_uid = a.task_uid
  WHERE a.end_at < ${FAR_FUTURE} AND (a.next_start IS NOT NULL OR a.end_reason IN ('preempted', 'evicted'))`,
     ],
     [
@@ -605,7 +605,7 @@ SELECT ${columnsOf('task_daily').map((c) => `${select.get(c) ?? 'NULL'} AS ${c}`
   LEFT JOIN task_lives l ON l.cluster = s.cluster AND l.task_uid = s.task_uid
   LEFT JOIN task_hours h ON h.cluster = s.cluster AND h.task_uid = s.task_uid
   LEFT JOIN task_pending p ON p.cluster = s.cluster AND p.task_uid = s.task_uid
- WHERE s.latest = 1 AND (s.seen_today OR coalesce(${STEMS.map((st) => `h.${st}_hours`).join(' + ')}, 0) > 0
+ WHERE (s.seen_today OR coalesce(${STEMS.map((st) => `h.${st}_hours`).join(' + ')}, 0) > 0
 )
  ORDER BY task_name, task_uid`, options.staged);
 }
