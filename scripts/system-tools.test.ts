@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -15,10 +15,15 @@ test('without the system tools and without a way to install them, npm test stops
   t.after(() => rmSync(bin, { recursive: true, force: true }));
   chmodSync(bin, 0o755);
   symlinkSync(process.execPath, join(bin, 'node'));
+  // The scripts are copied where that user may read them: a checkout can be private to root (mktemp -d).
+  const checkout = join(bin, 'checkout');
+  mkdirSync(join(checkout, 'scripts'), { recursive: true, mode: 0o755 });
+  chmodSync(checkout, 0o755);
+  for (const script of ['test.mjs', 'system-tools.mjs']) copyFileSync(join(root, 'scripts', script), join(checkout, 'scripts', script));
   const result = spawnSync(
     '/usr/sbin/runuser',
     ['-u', 'nobody', '--', '/usr/bin/env', `PATH=${bin}`, 'HOME=/tmp', process.execPath, 'scripts/test.mjs'],
-    { cwd: root, encoding: 'utf8', timeout: 60_000 },
+    { cwd: checkout, encoding: 'utf8', timeout: 60_000 },
   );
   assert.equal(result.status, 1, result.stderr);
   const lines = result.stderr.trim().split('\n');
