@@ -97,8 +97,8 @@ describe('DuckDB engine settings', () => {
   });
 });
 
-describe('DuckDB raw relations scoped to days', () => {
-  it('read only the day folders asked for, and an empty table where a day has no files', async () => {
+describe('DuckDB raw relations scoped to hours', () => {
+  it('read only the hour folders asked for (whole days by one glob), and an empty table where none has files', async () => {
     // A quote in the path: globs enter the SQL as escaped literals.
     const root = mkdtempSync(join(tmpdir(), "hpu-scoped-it's-"));
     const day = Date.parse('2025-04-16T00:00:00Z');
@@ -114,7 +114,10 @@ describe('DuckDB raw relations scoped to days', () => {
       }
       const count = async (relation: string): Promise<unknown> => (await engine.query(`SELECT count(*) AS n FROM ${relation}`)).rows[0]?.n;
       assert.equal(await count(engine.rawRelationsFor(day, day + DAY_MS).heartdub), 2);
-      assert.equal(await count(engine.rawRelationsFor(day - DAY_MS, day + DAY_MS + HOUR_MS).heartdub), 6);
+      // A day's read window ends an hour into the next day: the next day's 05:00 is not read.
+      assert.equal(await count(engine.rawRelationsFor(day - DAY_MS, day + DAY_MS + HOUR_MS).heartdub), 3);
+      assert.equal(await count(engine.rawRelationsFor(day - DAY_MS, day + DAY_MS + 6 * HOUR_MS).heartdub), 6);
+      assert.equal(await count(engine.rawRelationsFor(day + DAY_MS + 5 * HOUR_MS, day + DAY_MS + 5 * HOUR_MS + 1).heartdub), 3);
       assert.equal(await count(engine.rawRelationsFor(day + 5 * DAY_MS, day + 6 * DAY_MS).heartdub), 0);
       // Partition values are strings, as in Glue; a table without files still has its columns.
       const { rows } = await engine.query(`SELECT year, month, day, hour, cluster FROM ${engine.rawRelationsFor(day, day + DAY_MS).heartdub} LIMIT 1`);

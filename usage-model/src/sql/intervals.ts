@@ -12,7 +12,7 @@
  */
 import { RESOURCES } from '../resources.js';
 import { FAR_FUTURE, millisBetween, sqlTimestamp, type Dialect } from './dialect.js';
-import { clusterPredicate, dayPartitionPredicate, rawReadWindow } from './partitions.js';
+import { clusterPredicate, hourPartitionPredicate, rawReadWindow } from './partitions.js';
 
 export interface RawRelations {
   workload: string;
@@ -51,7 +51,7 @@ function rawScan(relation: string, options: IntervalOptions, hourly = true): str
   const window = rawReadWindow(options.range.start, options.range.end);
   const clusterFilter = clusterPredicate(options.clusters);
   // Every raw table has a cluster partition (AWS's heartdub has a cluster column): one predicate fits both.
-  return `${relation} WHERE ${dayPartitionPredicate(window.start, window.end)} AND ${clusterFilter}${
+  return `${relation} WHERE ${hourPartitionPredicate(window.start, window.end)} AND ${clusterFilter}${
     hourly ? ` AND "timestamp" >= ${sqlTimestamp(window.start)} AND "timestamp" < ${sqlTimestamp(window.end)}` : ''
   }`;
 }

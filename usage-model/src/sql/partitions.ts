@@ -28,6 +28,38 @@ export function dayPartitionPredicate(start: number, end: number, alias = ''): s
     .join(' OR ')})`;
 }
 
+/** The hours (start of each, epoch ms) that overlap [start, end), grouped by their UTC day. */
+export function hoursByDay(start: number, end: number): Map<number, number[]> {
+  const byDay = new Map<number, number[]>();
+  for (let h = Math.floor(start / HOUR_MS) * HOUR_MS; h < end; h += HOUR_MS) {
+    const day = Math.floor(h / DAY_MS) * DAY_MS;
+    const hours = byDay.get(day) ?? [];
+    hours.push(h);
+    byDay.set(day, hours);
+  }
+  return byDay;
+}
+
+/**
+ * Like `dayPartitionPredicate`, but a day the range covers only in part is narrowed to its hours
+ * (`... AND hour IN ('00')`). A raw read window ends an hour into the next day; selecting that
+ * day whole would list and open its other 23 hours of files, only for the timestamp filter to
+ * drop every row of them.
+ */
+export function hourPartitionPredicate(start: number, end: number, alias = ''): string {
+  const p = alias ? `${alias}.` : '';
+  const days = [...hoursByDay(start, end)];
+  if (days.length === 0) return 'FALSE';
+  return `(${days
+    .map(([d, hours]) => {
+      const { year, month, day } = hourPartitionOf(d);
+      const dayTuple = `${p}year = ${sqlString(year)} AND ${p}month = ${sqlString(month)} AND ${p}day = ${sqlString(day)}`;
+      if (hours.length === 24) return `(${dayTuple})`;
+      return `(${dayTuple} AND ${p}hour IN (${hours.map((h) => sqlString(hourPartitionOf(h).hour)).join(', ')}))`;
+    })
+    .join(' OR ')})`;
+}
+
 /** The window of raw data needed to account for [start, end): intervals that began a day earlier are still described by that day's snapshots, and ends show up by the next hour's snapshot. */
 export function rawReadWindow(start: number, end: number): { start: number; end: number } {
   return { start: start - DAY_MS, end: end + HOUR_MS };

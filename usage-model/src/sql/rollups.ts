@@ -7,7 +7,7 @@ import { RESOURCES, type ResourceKey } from '../resources.js';
 import { ROLLUP_TABLES, rollupStem, type RollupTableName } from '../rollup-schema.js';
 import { FAR_FUTURE, FAR_PAST, hoursBetween, millisBetween, sqlTimestamp } from './dialect.js';
 import { neuronCores, neuronCoresTable } from './neuron.js';
-import { clusterPredicate, dayPartitionPredicate, rawReadWindow } from './partitions.js';
+import { clusterPredicate, hourPartitionPredicate, rawReadWindow } from './partitions.js';
 import { heldCtes, inRollupUnits } from './held.js';
 import { type Cte, type IntervalOptions } from './intervals.js';
 import { withStaged } from './staging.js';
@@ -54,7 +54,7 @@ function spanCtes(options: IntervalOptions): Cte[] {
  */
 function quotaSweepCtes(options: IntervalOptions, { lent }: { lent: boolean }): Cte[] {
   const window = rawReadWindow(options.range.start, options.range.end);
-  const cqScan = `${options.relations.clusterqueue} WHERE ${dayPartitionPredicate(window.start, window.end)} AND ${clusterPredicate(options.clusters)}
+  const cqScan = `${options.relations.clusterqueue} WHERE ${hourPartitionPredicate(window.start, window.end)} AND ${clusterPredicate(options.clusters)}
    AND "timestamp" >= ${sqlTimestamp(window.start)} AND "timestamp" < ${sqlTimestamp(window.end)} AND cluster_queue <> ''`;
   const nominal = (key: ResourceKey) => inRollupUnits(key, `${key}_nominal`);
   const lendLimit = (key: ResourceKey) =>
@@ -353,7 +353,7 @@ SELECT ${columnsOf('task_hourly').map((c) => `${select.get(c) ?? 'NULL'} AS ${c}
  */
 export function capacityHourlySql(options: IntervalOptions): string {
   const window = rawReadWindow(options.range.start, options.range.end);
-  const nodeScan = `${options.relations.node} WHERE ${dayPartitionPredicate(window.start, window.end)} AND ${clusterPredicate(options.clusters)}
+  const nodeScan = `${options.relations.node} WHERE ${hourPartitionPredicate(window.start, window.end)} AND ${clusterPredicate(options.clusters)}
    AND "timestamp" >= ${sqlTimestamp(window.start)} AND "timestamp" < ${sqlTimestamp(window.end)} AND uid <> ''`;
   const allocatable = RESOURCES.map((r) => `max_by(${inRollupUnits(r.key, `${r.key}_allocatable`)}, observed_at) AS ${rollupStem(r.key)}`).join(', ');
   const ctes: Cte[] = [
