@@ -135,11 +135,19 @@ describe('aggregation role', () => {
     assert.ok(writes[0]!.Resource.every((r) => /:catalog$|:database\/\$\{Database\}$|:table\/\$\{Database\}\/hpu_stage_\*$/.test(r)));
   });
 
-  it('reads raw records without changing them, and rewrites only aggregates, results and exports', () => {
-    const rawWriters = statements.filter((s) => s.Resource.includes(objects('raw')) && s.Action.some((a) => !READ_ONLY_S3.test(a)));
-    assert.deepEqual(rawWriters, []);
+  it('reads raw records, writes raw keys only as compacted files and deletes what they merged, and rewrites only aggregates, results and exports', () => {
+    const rawWriters = statements.filter((s) => s.Resource.some((r) => String(r).includes('/raw/')) && s.Action.some((a) => !READ_ONLY_S3.test(a)));
+    assert.deepEqual(
+      rawWriters.map((s) => [s.Action, s.Resource]),
+      [
+        [['s3:PutObject'], [`${BUCKET}/raw/*/compacted-*.parquet`]],
+        [['s3:DeleteObject'], [objects('raw')]],
+      ],
+    );
     const writable = new Set(
-      statements.filter((s) => s.Action.some((a) => a.startsWith('s3:') && !READ_ONLY_S3.test(a))).flatMap((s) => s.Resource),
+      statements
+        .filter((s) => !rawWriters.includes(s) && s.Action.some((a) => a.startsWith('s3:') && !READ_ONLY_S3.test(a)))
+        .flatMap((s) => s.Resource),
     );
     assert.deepEqual(
       [...writable].sort(),

@@ -58,6 +58,8 @@ import {
   type RollupTableName,
 } from '@hyperpod-usage/model';
 import { aggregate } from '../src/aggregate/aggregator.js';
+import { closedHours, compactHours } from '../src/aggregate/compaction.js';
+import { LocalRawStore } from '../src/aggregate/raw-store.js';
 import { LocalRollupWriter, type RollupPartition, type RollupWriter } from '../src/aggregate/rollup-writer.js';
 import { DuckDbEngine, parseMemoryLimit } from '../src/engine/duckdb-engine.js';
 import { footerBytes, parquetFiles } from './parquet-files.js';
@@ -74,7 +76,9 @@ const USAGE = `Usage: npm run bench:aggregate -- [options]
   --speed N            simulated seconds per real second while recording (default 10: the
                        simulator and the collector keep up at 2,000 nodes on 2 cores)
   --layout L           collector (default): one tiled file per collector file, as many files per
-                       hour as the collector writes; hourly: one file per table and hour
+                       hour as the collector writes; hourly: one file per table and hour;
+                       compacted: tiled as collector, then every hour merged by \`hpu aggregate
+                       --compact\`'s own compaction (timed)
   --base DIR           reuse the recording of an earlier --keep DIR instead of simulating again
   --keep DIR           keep the recording, the tiled records and the rollups in DIR
   --reuse-tiled        with --keep DIR: aggregate the tiled records an earlier run left in DIR
@@ -105,7 +109,7 @@ class BenchError extends Error {}
 // ---------------------------------------------------------------------------------------------
 // Options
 
-type Layout = 'collector' | 'hourly';
+type Layout = 'collector' | 'hourly' | 'compacted';
 
 interface Options {
   scenario: BuiltinGeneratedName;
@@ -170,7 +174,9 @@ function parseOptions(argv: string[]): Options | null {
     }
   }
   if (values['reuse-tiled'] && !values.keep) throw new BenchError('--reuse-tiled needs --keep DIR (the folder of the earlier run)');
-  if (values.layout !== 'collector' && values.layout !== 'hourly') throw new BenchError(`--layout: expected collector or hourly, got ${JSON.stringify(values.layout)}`);
+  if (values.layout !== 'collector' && values.layout !== 'hourly' && values.layout !== 'compacted') {
+    throw new BenchError(`--layout: expected collector, hourly or compacted, got ${JSON.stringify(values.layout)}`);
+  }
   return {
     scenario: values.scenario,
     days: integer('days', values.days, 366),
@@ -467,7 +473,7 @@ async function tile(instance: DuckDBInstance, base: BaseRecording, tiledDir: str
       if (sources.length === 0) continue;
       const dir = join(tiledDir, rawPartitionPath(t, base.start + h * HOUR_MS + offset, CLUSTER));
       mkdirSync(dir, { recursive: true });
-      if (options.layout === 'collector') {
+      if (options.layout !== 'hourly') {
         for (const src of sources) {
           const name = src.slice(src.lastIndexOf('/') + 1);
           jobs.push({ sql: `COPY (${tileSelect(t, sqlString(src), offset, suffix)}) TO ${sqlString(join(dir, name))} (FORMAT parquet, COMPRESSION snappy)` });
@@ -825,6 +831,15 @@ async function main(): Promise<void> {
     const tiled = options.reuseTiled
       ? { files: parquetFiles(join(tiledDir, 'raw')).length, statements: 0, hours: options.days * 24, day0 }
       : await phases.run(`tile to ${options.days} days`, () => tile(instance, base, tiledDir, options));
+    // The collector's files merged per table, hour and cluster, by the compaction `hpu aggregate --compact` runs.
+    const compaction =
+      options.layout === 'compacted' && !options.reuseTiled
+        ? await phases.run('compact the tiled hours', async () => {
+            const t0 = performance.now();
+            const result = await compactHours(new LocalRawStore(tiledDir), closedHours([{ start: day0, end: day0 + options.days * DAY_MS }], Number.MAX_SAFE_INTEGER));
+            return { ...result, seconds: (performance.now() - t0) / 1000 };
+          })
+        : undefined;
     const schemaCheck = await checkTiledSchema(instance, base, tiledDir);
     const badSchema = schemaCheck.filter((c) => !c.same);
     if (badSchema.length) throw new BenchError(`tiled files differ from the collector's: ${badSchema.map((c) => `${c.table}: ${c.detail}`).join('; ')}`);
@@ -1199,10 +1214,16 @@ async function main(): Promise<void> {
         `written into raw/<table>/year=/month=/day=/hour=/cluster=/ of the new time.`,
     );
     say(
-      `  So the volume per day is real collector output (${options.layout === 'collector' ? `${fmtInt(baseFilesPerHour)} files per hour, one per collector file` : 'one file per table and hour'}, rewritten by DuckDB), ` +
+      `  So the volume per day is real collector output (${options.layout === 'hourly' ? 'one file per table and hour' : `${fmtInt(baseFilesPerHour)} files per hour, one per collector file`}, rewritten by DuckDB), ` +
         `but the workload mix repeats every ${base.hours} h and no task lives across a tile boundary. ` +
         `Tiled files match the collector's column names and types (DESCRIBE) and Parquet physical types (timestamps in ms): ${schemaCheck.map((c) => c.table).join(', ')}.`,
     );
+    if (compaction) {
+      say(
+        `  Then compacted as \`hpu aggregate --compact\` does: ${fmtInt(compaction.merged)} files merged into ${fmtInt(compaction.folders)} ` +
+          `(one per table, hour and cluster) in ${compaction.seconds.toFixed(1)} s, ${(compaction.seconds / options.days).toFixed(1)} s per day.`,
+      );
+    }
     if (options.reuseTiled) say(`  The tiled records were reused from an earlier run in ${root}.`);
     if (facts.earlierLifecycle > 0) say(`  Note: ${fmtInt(facts.earlierLifecycle)} base records carry lifecycle times before the base window; their tiles overlap in time.`);
     say();

@@ -55,6 +55,12 @@ async function run(engine: DuckDbEngine, sql: string, explain: boolean): Promise
     });
 }
 
+/** What DuckDB's buffer manager holds now (temporary tables, caches), in GB. */
+async function heldGb(engine: DuckDbEngine): Promise<string> {
+  const r = await engine.query('SELECT sum(memory_usage_bytes) AS b FROM duckdb_memory()');
+  return `${(Number(r.rows[0]?.b ?? 0) / 1e9).toFixed(2)} GB`;
+}
+
 /** CPU seconds of this process (all of DuckDB's threads) since `from`: less noisy than wall time on a shared machine. */
 function cpuSeconds(from: NodeJS.CpuUsage): number {
   const d = process.cpuUsage(from);
@@ -85,7 +91,7 @@ async function main(): Promise<void> {
       total += s;
       staged.add(name);
       const n = (await engine.query(`SELECT count(*) AS n FROM ${name}`)).rows[0]?.n;
-      console.log(`staging ${name}: ${s.toFixed(2)} s (CPU ${cpu.toFixed(2)} s), ${String(n)} rows`);
+      console.log(`staging ${name}: ${s.toFixed(2)} s (CPU ${cpu.toFixed(2)} s), ${String(n)} rows; DuckDB then holds ${await heldGb(engine)}`);
       for (const line of top) console.log(line);
     }
     console.log(`staging total: ${total.toFixed(2)} s (CPU ${totalCpu.toFixed(2)} s)`);

@@ -72,6 +72,11 @@ export const aggregationRole: Resource = {
           bucketMetadata,
           listFolders('ListUsageFolders', [RAW_FOLDER, ...AGGREGATE_FOLDERS, ATHENA_RESULTS_FOLDER]),
           allow({ sid: 'ReadRawUsageRecords', actions: ['s3:GetObject'], resources: objectsIn([RAW_FOLDER]) }),
+          // `hpu aggregate --compact`: a closed hour's files merged into one compacted-*.parquet
+          // (the only raw keys it may write), then the merged files deleted. The bucket is
+          // versioned, so a deleted file stays recoverable for the noncurrent-version days.
+          allow({ sid: 'WriteCompactedRawHours', actions: ['s3:PutObject'], resources: [objectsMatchingArn(`${RAW_FOLDER}/*/compacted-*.parquet`)] }),
+          allow({ sid: 'DeleteCompactedRawFiles', actions: ['s3:DeleteObject'], resources: objectsIn([RAW_FOLDER]) }),
           allow({
             // Re-running a day deletes its old output first, so re-runs converge.
             sid: 'RewriteAggregatesAndResults',

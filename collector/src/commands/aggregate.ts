@@ -4,7 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { assertClusterName, DEFAULT_PRICES, effectivePrices, type CurPartitioning, type InstancePrice } from '@hyperpod-usage/model';
+import { assertClusterName, DAY_MS, DEFAULT_PRICES, effectivePrices, rawReadWindow, type CurPartitioning, type InstancePrice } from '@hyperpod-usage/model';
 import { aggregate, daysFromTo, lastDays, type AggregateResult } from '../aggregate/aggregator.js';
 import { aggregateIncrementally, type IncrementalPlan } from '../aggregate/incremental.js';
 import { oldLayoutHeartbeats } from '../aggregate/old-heartbeats.js';
@@ -32,6 +32,9 @@ ${ENGINE_USAGE}
   --incremental              only the days whose raw records (or settings) changed since the last
                              run, as recorded in rollups/aggregate-state.json (a file, or an S3
                              object with --engine athena); the others keep their rollups byte for byte
+  --compact                  first merge the files of each closed raw hour these days read (ended
+                             15 minutes ago or more) into one per table and cluster: the same rows,
+                             in a fraction of the files every later read opens
   --log-level LEVEL          debug, info, warn, error (default info)`;
 
 export interface AggregateArgs {
@@ -70,6 +73,7 @@ export async function aggregateCommand(args: readonly string[]): Promise<void> {
       'cur-partitioning': { type: 'string', default: 'legacy' },
       'log-level': { type: 'string', default: 'info' },
       incremental: { type: 'boolean', default: false },
+      compact: { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -132,6 +136,12 @@ export async function aggregateCommand(args: readonly string[]): Promise<void> {
           first: old[0],
         });
       }
+    }
+    if (values.compact) {
+      // Loaded only here: the native DuckDB module (which merges the files) stays out of other Athena runs.
+      const { closedHours, compactHours } = await import('../aggregate/compaction.js');
+      const hours = closedHours(days.map((d) => rawReadWindow(d, d + DAY_MS)), Date.now());
+      await compactHours(opened.rawStore, hours, { clusters, log });
     }
     const run = (aggregateDays: number[]) =>
       aggregate({

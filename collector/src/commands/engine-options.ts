@@ -5,7 +5,8 @@
 import { resolve } from 'node:path';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { athenaRelations, localRelations, type RawRelations, type Relations } from '@hyperpod-usage/model';
-import { LocalRawLister, LocalStateStore, S3RawLister, S3StateStore, type RawLister, type StateStore } from '../aggregate/incremental.js';
+import { LocalStateStore, S3StateStore, type RawLister, type StateStore } from '../aggregate/incremental.js';
+import { LocalRawStore, S3RawStore, type RawStore } from '../aggregate/raw-store.js';
 import { AthenaRollupWriter, LocalRollupWriter, type RollupWriter } from '../aggregate/rollup-writer.js';
 import { asConfigError, ConfigError } from '../config.js';
 import { AthenaEngine } from '../engine/athena-engine.js';
@@ -58,6 +59,8 @@ export interface OpenedEngine {
   writer: RollupWriter;
   /** For incremental runs: the raw objects to fingerprint, and where the state is kept. */
   incremental: { lister: RawLister; store: StateStore };
+  /** The raw objects, for compacting closed hours (`--compact`). */
+  rawStore: RawStore;
   region: string | undefined;
   /**
    * The text of an object the engine's role may read (`s3://bucket/key`), e.g. a price list
@@ -93,13 +96,15 @@ export async function openEngine(args: EngineArgs, log: Logger, options: OpenOpt
       ...(args['temp-dir'] ? { tempDirectory: resolve(args['temp-dir']) } : {}),
       ...(options.rawViews === undefined ? {} : { rawViews: options.rawViews }),
     });
+    const rawStore = new LocalRawStore(dataDir);
     return {
       engine,
       refresh: () => engine.refreshViews(),
       relations: localRelations(),
       rawRelationsFor: (start, end) => engine.rawRelationsFor(start, end),
       writer: new LocalRollupWriter(engine, dataDir),
-      incremental: { lister: new LocalRawLister(dataDir), store: new LocalStateStore(dataDir) },
+      incremental: { lister: rawStore, store: new LocalStateStore(dataDir) },
+      rawStore,
       region,
       close: () => engine.close(),
     };
@@ -113,12 +118,14 @@ export async function openEngine(args: EngineArgs, log: Logger, options: OpenOpt
   const relations = athenaRelations(args.database as string);
   const engine = new AthenaEngine({ workGroup: args.workgroup as string, database: args.database as string, ...(region ? { region } : {}), log });
   const s3 = new S3Client(region ? { region } : {});
+  const rawStore = new S3RawStore(s3, storage.bucket, storage.prefix);
   return {
     engine,
     refresh: async () => undefined,
     relations,
     writer: new AthenaRollupWriter(engine, s3, storage.bucket, storage.prefix, log),
-    incremental: { lister: new S3RawLister(s3, storage.bucket, storage.prefix), store: new S3StateStore(s3, storage.bucket, storage.prefix) },
+    incremental: { lister: rawStore, store: new S3StateStore(s3, storage.bucket, storage.prefix) },
+    rawStore,
     region,
     readObject: async (url) => {
       const { bucket, prefix: key } = asConfigError(() => parseS3Url(url));
