@@ -61,6 +61,8 @@ async function heldGb(engine: DuckDbEngine): Promise<string> {
   return `${(Number(r.rows[0]?.b ?? 0) / 1e9).toFixed(2)} GB`;
 }
 
+const peakRssGb = (): string => `${(process.resourceUsage().maxRSS / 1e6).toFixed(2)} GB`;
+
 /** CPU seconds of this process (all of DuckDB's threads) since `from`: less noisy than wall time on a shared machine. */
 function cpuSeconds(from: NodeJS.CpuUsage): number {
   const d = process.cpuUsage(from);
@@ -91,7 +93,7 @@ async function main(): Promise<void> {
       total += s;
       staged.add(name);
       const n = (await engine.query(`SELECT count(*) AS n FROM ${name}`)).rows[0]?.n;
-      console.log(`staging ${name}: ${s.toFixed(2)} s (CPU ${cpu.toFixed(2)} s), ${String(n)} rows; DuckDB then holds ${await heldGb(engine)}`);
+      console.log(`staging ${name}: ${s.toFixed(2)} s (CPU ${cpu.toFixed(2)} s), ${String(n)} rows; DuckDB then holds ${await heldGb(engine)}, peak RSS so far ${peakRssGb()}`);
       for (const line of top) console.log(line);
     }
     console.log(`staging total: ${total.toFixed(2)} s (CPU ${totalCpu.toFixed(2)} s)`);
@@ -104,10 +106,10 @@ async function main(): Promise<void> {
       const top = values.out
         ? await run(engine, `COPY (${sql}) TO ${sqlString(join(values.out, `${table}.parquet`))} (FORMAT parquet, COMPRESSION snappy)`, false)
         : await run(engine, `CREATE OR REPLACE TEMP TABLE profiled_rollup AS ${sql}`, values.explain);
-      console.log(`rollup ${table}: ${((performance.now() - t0) / 1000).toFixed(2)} s (CPU ${cpuSeconds(c0).toFixed(2)} s)`);
+      console.log(`rollup ${table}: ${((performance.now() - t0) / 1000).toFixed(2)} s (CPU ${cpuSeconds(c0).toFixed(2)} s), peak RSS so far ${peakRssGb()}`);
       for (const line of top) console.log(line);
     }
-    console.log(`peak RSS: ${(process.resourceUsage().maxRSS / 1e6).toFixed(2)} GB`);
+    console.log(`peak RSS: ${peakRssGb()}`);
     if (values.out && values['compare-with']) await compare(engine, values.out, values['compare-with'], only);
   } finally {
     await engine.close();
