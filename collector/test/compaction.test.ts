@@ -3,7 +3,7 @@
 // the collector wrote them; an interrupted pass (inputs left next to their compacted file) and a
 // file replayed into a compacted hour.
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -35,6 +35,10 @@ function folders(dir: string): Map<string, string[]> {
   walk(join(dir, 'raw'));
   // Keys relative to raw/: <table>/year=/month=/day=/hour=/cluster=.
   return out;
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true, recursive: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath ?? e.path, e.name));
 }
 
 /** Every rollup's rows, in a stable order; numbers to 1e-6 (sums may add in another order). */
@@ -154,13 +158,19 @@ describe('compaction of closed raw hours', () => {
     assert.deepEqual(after.get(relative(join(data, 'raw'), oldLayout)), ['old-1.parquet', 'old-2.parquet']);
     after.delete(relative(join(data, 'raw'), oldLayout));
     assert.ok([...after.values()].every((f) => f.length === 1), 'one file per folder');
+    // Incremental runs fingerprint the days after compacting: a second run over the same data redoes nothing.
+    await aggregateCommand([...args, '--compact', '--incremental']);
+    const written = () => filesUnder(join(data, 'rollups')).map((f) => `${f} ${statSync(f).mtimeMs}`).sort();
+    const first = written();
+    await aggregateCommand([...args, '--compact', '--incremental']);
+    assert.deepEqual(written(), first);
     assert.deepEqual(await rollups(data), expected);
   });
 
   it('closedHours: only hours that ended at least the settling time ago, each once', () => {
     const h = Date.parse('2025-04-16T10:00:00Z');
-    assert.deepEqual(closedHours([{ start: h, end: h + 3 * HOUR_MS }, { start: h + HOUR_MS, end: h + 2 * HOUR_MS }], h + 2 * HOUR_MS + 15 * 60_000), [h, h + HOUR_MS]);
-    assert.deepEqual(closedHours([{ start: h, end: h + HOUR_MS }], h + HOUR_MS + 14 * 60_000), []);
+    assert.deepEqual(closedHours([{ start: h, end: h + 3 * HOUR_MS }, { start: h + HOUR_MS, end: h + 2 * HOUR_MS }], h + 2 * HOUR_MS + 5 * 60_000), [h, h + HOUR_MS]);
+    assert.deepEqual(closedHours([{ start: h, end: h + HOUR_MS }], h + HOUR_MS + 4 * 60_000), []);
   });
 
   describe('on S3', () => {

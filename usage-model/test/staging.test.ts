@@ -56,13 +56,20 @@ describe('staging', () => {
 
   it('writes DuckDB-only forms only for the DuckDB dialect; the portable queries keep theirs', () => {
     const staged = new Set<string>(STAGED_CTES);
-    const portable = rollupSql('task_daily', { ...options, staged });
-    const duckdb = rollupSql('task_daily', { ...options, staged, dialect: 'duckdb' });
+    const selectOf = (name: string, dialect?: 'duckdb' | 'athena') =>
+      stagingSelects(sharedRangeCtes({ ...options, ...(dialect ? { dialect } : {}) })).find((s) => s.name === name)?.select ?? '';
+    // Each task's latest record: one arg_max grouping on DuckDB, row_number() elsewhere.
+    const portable = selectOf('task_status');
+    const duckdb = selectOf('task_status', 'duckdb');
     assert.match(portable, /row_number\(\) OVER/);
     assert.doesNotMatch(portable, /\barg_max\(/);
     assert.match(duckdb, /\barg_max\(/);
     assert.doesNotMatch(duckdb, /row_number\(\) OVER/);
-    assert.equal(rollupSql('task_daily', { ...options, staged, dialect: 'athena' }), portable);
+    assert.equal(selectOf('task_status', 'athena'), portable);
+    assert.doesNotMatch(rollupSql('task_daily', { ...options, staged, dialect: 'duckdb' }), /task_last|arg_max/, 'task_daily reads the staged task_status');
+    // The workload records are read by each CTE that needs them on DuckDB only (NOT MATERIALIZED is not Trino).
+    assert.match(selectOf('intervals', 'duckdb'), /wl_rows AS NOT MATERIALIZED \(/);
+    for (const { select } of stagingSelects(sharedRangeCtes(options))) assert.doesNotMatch(select, /MATERIALIZED/);
     // Hour and day cuts: a select-list unnest on DuckDB, CROSS JOIN UNNEST (Trino) otherwise.
     const heldHourly = (dialect?: 'duckdb') => stagingSelects(sharedRangeCtes({ ...options, ...(dialect ? { dialect } : {}) })).find((s) => s.name === 'held_hourly')?.select ?? '';
     assert.match(heldHourly(), /CROSS JOIN UNNEST\(sequence\(/);

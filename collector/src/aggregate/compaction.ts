@@ -26,8 +26,13 @@ import type { RawStore } from './raw-store.js';
 /** The name a merged file gets: a digest of the names it was made from, so a re-run makes the same name. */
 const COMPACTED = /^compacted-[0-9a-f]{16}\.parquet$/;
 const METADATA_KEY = 'hpu.compacted_from';
-/** An hour is closed this long after its end: the collector has flushed its records by then. */
-export const DEFAULT_SETTLE_MS = 15 * 60_000;
+/**
+ * An hour is closed this long after its end: the collector (flushing every minute by default) has
+ * written its records. Short enough that the CronJob at :07 compacts the hour just ended before it
+ * fingerprints the days: compacting an hour later would change a day's objects once more and
+ * redo that day once more. A file that still arrives is merged by a later pass.
+ */
+export const DEFAULT_SETTLE_MS = 5 * 60_000;
 
 export interface CompactionResult {
   /** Folders merged into one file on this pass. */

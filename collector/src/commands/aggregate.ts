@@ -33,7 +33,7 @@ ${ENGINE_USAGE}
                              run, as recorded in rollups/aggregate-state.json (a file, or an S3
                              object with --engine athena); the others keep their rollups byte for byte
   --compact                  first merge the files of each closed raw hour these days read (ended
-                             15 minutes ago or more) into one per table and cluster: the same rows,
+                             5 minutes ago or more) into one per table and cluster: the same rows,
                              in a fraction of the files every later read opens
   --log-level LEVEL          debug, info, warn, error (default info)`;
 
