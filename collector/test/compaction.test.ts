@@ -3,7 +3,7 @@
 // the collector wrote them; an interrupted pass (inputs left next to their compacted file) and a
 // file replayed into a compacted hour.
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -90,7 +90,7 @@ describe('compaction of closed raw hours', () => {
     assert.ok([...before.values()].some((files) => files.length > 1), 'the recording has folders of several files');
     const result = await compactHours(new LocalRawStore(data), everyHour);
     const merged = [...before.values()].filter((files) => files.length > 1);
-    assert.deepEqual(result, { folders: merged.length, merged: merged.reduce((n, f) => n + f.length, 0), repaired: 0 });
+    assert.deepEqual(result, { folders: merged.length, merged: merged.reduce((n, f) => n + f.length, 0), repaired: 0, failed: 0 });
     const after = folders(data);
     assert.deepEqual([...after.keys()].sort(), [...before.keys()].sort());
     for (const [folder, files] of after) {
@@ -119,7 +119,7 @@ describe('compaction of closed raw hours', () => {
     }
     assert.deepEqual(await rollups(data), expected);
     // A second pass has nothing to do.
-    assert.deepEqual(await compactHours(new LocalRawStore(data), everyHour), { folders: 0, merged: 0, repaired: 0 });
+    assert.deepEqual(await compactHours(new LocalRawStore(data), everyHour), { folders: 0, merged: 0, repaired: 0, failed: 0 });
   });
 
   it('an interrupted pass (inputs still next to their compacted file) counts rows once and is repaired; a late file is merged next time', async () => {
@@ -131,13 +131,13 @@ describe('compaction of closed raw hours', () => {
     for (const [folder, files] of busiest) for (const f of files) cpSync(join(recorded, 'raw', folder, f), join(data, 'raw', folder, f));
     assert.deepEqual(await rollups(data), expected, 'rows present twice do not change the rollups');
     const restored = busiest.reduce((n, [, f]) => n + f.length, 0);
-    assert.deepEqual(await compactHours(new LocalRawStore(data), everyHour), { folders: 0, merged: 0, repaired: restored });
+    assert.deepEqual(await compactHours(new LocalRawStore(data), everyHour), { folders: 0, merged: 0, repaired: restored, failed: 0 });
     for (const [folder] of busiest) assert.equal(folders(data).get(folder)?.length, 1);
 
     // A spool replayed into a compacted hour: merged with the compacted file on the next pass.
     const [folder, files] = busiest[0] as [string, string[]];
     cpSync(join(recorded, 'raw', folder, files[0] as string), join(data, 'raw', folder, 'replayed-00000001.parquet'));
-    assert.deepEqual(await compactHours(new LocalRawStore(data), everyHour), { folders: 1, merged: 2, repaired: 0 });
+    assert.deepEqual(await compactHours(new LocalRawStore(data), everyHour), { folders: 1, merged: 2, repaired: 0, failed: 0 });
     assert.equal(folders(data).get(folder)?.length, 1);
     assert.deepEqual(await rollups(data), expected);
   });
@@ -165,6 +165,20 @@ describe('compaction of closed raw hours', () => {
     await aggregateCommand([...args, '--compact', '--incremental']);
     assert.deepEqual(written(), first);
     assert.deepEqual(await rollups(data), expected);
+  });
+
+  it('a folder with a file that is not Parquet is left as it is, with a warning, and the others are compacted', async () => {
+    const data = cpCopy(recorded, join(root, 'damaged'));
+    const before = folders(data);
+    const [folder, files] = [...before].find(([, f]) => f.length > 1) as [string, string[]];
+    writeFileSync(join(data, 'raw', folder, 'damaged.parquet'), 'not parquet');
+    const warnings: string[] = [];
+    const log = { ...silentLogger, warn: (message: string, fields?: Record<string, unknown>) => void warnings.push(`${message} ${String(fields?.folder)}`) };
+    const result = await compactHours(new LocalRawStore(data), everyHour, { log });
+    assert.equal(result.failed, 1);
+    assert.ok(result.folders > 0);
+    assert.deepEqual(folders(data).get(folder)?.sort(), [...files, 'damaged.parquet'].sort());
+    assert.deepEqual(warnings, [`raw hour folder not compacted raw/${folder}`]);
   });
 
   it('closedHours: only hours that ended at least the settling time ago, each once', () => {

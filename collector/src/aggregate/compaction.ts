@@ -41,6 +41,8 @@ export interface CompactionResult {
   merged: number;
   /** Inputs of an earlier, interrupted pass found next to their compacted file and deleted. */
   repaired: number;
+  /** Folders left as they were because they could not be merged (each logged). */
+  failed: number;
 }
 
 /** The hours of the given ranges that closed at least `settleMs` before `now`, each once, ascending. */
@@ -61,7 +63,7 @@ export async function compactHours(
   hours: readonly number[],
   { clusters = [], log = silentLogger }: { clusters?: readonly string[]; log?: Logger } = {},
 ): Promise<CompactionResult> {
-  const result: CompactionResult = { folders: 0, merged: 0, repaired: 0 };
+  const result: CompactionResult = { folders: 0, merged: 0, repaired: 0, failed: 0 };
   if (hours.length === 0) return result;
   const scratch = mkdtempSync(join(tmpdir(), 'hpu-compact-'));
   // A small engine of its own: one folder at a time, an hour of one table at most.
@@ -74,7 +76,15 @@ export async function compactHours(
           // Only cluster folders: heartbeats of the old layout (no cluster folder) stay as they are for the upgrade.
           const cluster = /\/cluster=([^/]+)$/.exec(folder)?.[1];
           if (cluster === undefined || (clusters.length > 0 && !clusters.includes(cluster))) continue;
-          const done = await compactFolder(store, connection, scratch, table, folder, objects);
+          let done: { merged: number; repaired: number };
+          try {
+            done = await compactFolder(store, connection, scratch, table, folder, objects);
+          } catch (error) {
+            // An unreadable file (or a failed request) leaves its folder as it is; the others go on.
+            log.warn('raw hour folder not compacted', { folder, error: (error as Error).message.split('\n')[0] });
+            result.failed += 1;
+            continue;
+          }
           result.folders += done.merged > 0 ? 1 : 0;
           result.merged += done.merged;
           result.repaired += done.repaired;
@@ -86,7 +96,7 @@ export async function compactHours(
     instance.closeSync();
     rmSync(scratch, { recursive: true, force: true });
   }
-  if (result.folders || result.repaired) log.info('compacted raw hours', { hours: hours.length, ...result });
+  if (result.folders || result.repaired || result.failed) log.info('compacted raw hours', { hours: hours.length, ...result });
   return result;
 }
 
@@ -140,8 +150,6 @@ async function compactFolder(
     await store.delete(remaining.filter((n) => n !== target).map((n) => `${folder}/${n}`));
     rmSync(merged, { force: true });
     return { merged: remaining.length, repaired };
-  } catch (e) {
-    throw new Error(`compacting ${folder}: ${(e as Error).message.split('\n')[0]}`);
   } finally {
     for (const file of local.values()) if (file.startsWith(scratch)) rmSync(file, { force: true });
   }
