@@ -64,7 +64,7 @@ function filesUnder(dir: string): string[] {
 }
 
 export class LocalRawLister implements RawLister {
-  constructor(private readonly dataDir: string) {}
+  constructor(protected readonly dataDir: string) {}
 
   async listHour(table: RawTableName, hour: number): Promise<RawObject[]> {
     return filesUnder(join(this.dataDir, hourFolder(table, hour))).map((file) => {
@@ -75,11 +75,12 @@ export class LocalRawLister implements RawLister {
 }
 
 export class S3RawLister implements RawLister {
-  private readonly root: string;
+  /** The prefix raw keys are under, with a trailing slash ('' for none). */
+  protected readonly root: string;
 
   constructor(
-    private readonly s3: S3Client,
-    private readonly bucket: string,
+    protected readonly s3: S3Client,
+    protected readonly bucket: string,
     prefix: string,
   ) {
     this.root = prefix.replace(/\/+$/, '') ? `${prefix.replace(/\/+$/, '')}/` : '';

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { DeleteObjectsCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectsCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { LocalRawLister, S3RawLister, type RawLister } from './incremental.js';
 
 /** The raw objects compaction reads, writes and deletes: a local directory or an S3 bucket and prefix. */
@@ -19,16 +19,12 @@ export interface RawStore extends RawLister {
 }
 
 export class LocalRawStore extends LocalRawLister implements RawStore {
-  constructor(private readonly root: string) {
-    super(root);
-  }
-
   async localCopy(key: string): Promise<string> {
-    return join(this.root, key);
+    return join(this.dataDir, key);
   }
 
   async putFile(key: string, file: string): Promise<void> {
-    const target = join(this.root, key);
+    const target = join(this.dataDir, key);
     // Hidden and not *.parquet while it is copied in: DuckDB's globs and the listing skip it.
     const temporary = join(dirname(target), `.${basename(target)}.tmp`);
     writeFileSync(temporary, readFileSync(file));
@@ -36,42 +32,29 @@ export class LocalRawStore extends LocalRawLister implements RawStore {
   }
 
   async delete(keys: readonly string[]): Promise<void> {
-    for (const key of keys) unlinkSync(join(this.root, key));
+    for (const key of keys) unlinkSync(join(this.dataDir, key));
   }
 }
 
 export class S3RawStore extends S3RawLister implements RawStore {
-  private readonly keyRoot: string;
-
-  constructor(
-    private readonly client: S3Client,
-    private readonly bucketName: string,
-    prefix: string,
-  ) {
-    super(client, bucketName, prefix);
-    this.keyRoot = prefix.replace(/\/+$/, '') ? `${prefix.replace(/\/+$/, '')}/` : '';
-  }
-
   async localCopy(key: string, scratch: string): Promise<string> {
-    const object = await this.client.send(new GetObjectCommand({ Bucket: this.bucketName, Key: this.keyRoot + key }));
-    if (!object.Body) throw new Error(`s3://${this.bucketName}/${this.keyRoot}${key}: empty answer`);
+    const object = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.root + key }));
+    if (!object.Body) throw new Error(`s3://${this.bucket}/${this.root}${key}: empty answer`);
     const file = join(scratch, `${createHash('sha256').update(key).digest('hex').slice(0, 16)}.parquet`);
     writeFileSync(file, await object.Body.transformToByteArray());
     return file;
   }
 
   async putFile(key: string, file: string): Promise<void> {
-    await this.client.send(
-      new PutObjectCommand({ Bucket: this.bucketName, Key: this.keyRoot + key, Body: readFileSync(file), ContentType: 'application/vnd.apache.parquet' }),
-    );
+    await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.root + key, Body: readFileSync(file), ContentType: 'application/vnd.apache.parquet' }));
   }
 
   async delete(keys: readonly string[]): Promise<void> {
     // A folder holds far fewer than the 1,000 keys one DeleteObjects takes.
     for (let i = 0; i < keys.length; i += 1000) {
       const batch = keys.slice(i, i + 1000);
-      const response = await this.client.send(
-        new DeleteObjectsCommand({ Bucket: this.bucketName, Delete: { Objects: batch.map((k) => ({ Key: this.keyRoot + k })), Quiet: true } }),
+      const response = await this.s3.send(
+        new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch.map((k) => ({ Key: this.root + k })), Quiet: true } }),
       );
       const failed = response.Errors ?? [];
       if (failed.length) throw new Error(`S3 could not delete ${failed.length} merged raw file(s), e.g. ${failed[0]?.Key ?? '?'} (${failed[0]?.Code ?? 'error'})`);
