@@ -106,9 +106,9 @@ export function workloadIntervalCtes(options: IntervalOptions): Cte[] {
   const q = QUANTITIES;
   return [
     // Three CTEs read the workload records. On DuckDB each reads its own columns from the files:
-    // materialized once, they held every column of 2.9 M records (1.25 GB more at 2,000 nodes);
-    // inlined, the files are read three times, a little faster once compacted, slower in the
-    // collector's small files (4.9 vs 4.4 s; 6.2 vs 7.9 s on the bench's middle day).
+    // materialized once, they held every column of 2.9 M records (1.25 GB more at 2,000 nodes).
+    // Reading the files three times is a little faster once they are compacted and slower in the
+    // collector's small files (bench middle day: 4.8 -> 4.4 s compacted, 6.2 -> 7.9 s uncompacted).
     inlinedOnDuckDb(
       options,
       'wl_rows',

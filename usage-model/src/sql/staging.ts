@@ -1,8 +1,9 @@
 /**
  * A day's shared intermediate results, built once instead of once per rollup: the held intervals
- * (and the chain of CTEs before them), each task's latest status and the quota segments. The aggregation on DuckDB writes
- * each into a temporary table named like its CTE; every rollup query then leaves those CTEs (and
- * the ones only they needed) out of its WITH clause, so the name resolves to the table.
+ * (and the chain of CTEs before them), each task's latest status and the quota segments. The
+ * aggregation on DuckDB writes each into a temporary table named like its CTE; every rollup query
+ * then leaves those CTEs (and the ones only they needed) out of its WITH clause, so the name
+ * resolves to the table.
  *
  * The rollup queries stay the same text otherwise, so their results cannot move; without staged
  * names (Athena, one query per rollup) they are exactly the queries they were.
