@@ -209,7 +209,8 @@ describe('effective rates from the Cost and Usage Report', () => {
         ('2025', '4', 'AmazonEC2', 'USE1-BoxUsage:p5.48xlarge', 'Usage', 10, 550, 0, 0),
         ('2025', '3', 'AmazonSageMaker', 'USE1-Cluster:ml.p5.48xlarge', 'Usage', 100, 1, 0, 0),
         ('2025', '4', 'AmazonSageMaker', 'USE1-Cluster:VolumeUsage.gp2', 'Usage', 100, 10, 0, 0),
-        ('2025', '4', 'AmazonSageMaker', 'USE1-Cluster:ml.g5.8xlarge', 'Usage', 4, 12.24, 0, 0)`);
+        ('2025', '4', 'AmazonSageMaker', 'USE1-Cluster:ml.g5.8xlarge', 'Usage', 4, 12.24, 0, 0),
+        ('2025', '4', 'AmazonSageMaker', 'USW2-Cluster:ml.p5.48xlarge', 'Usage', 2, 150, 0, 0)`);
       const fromCur = await curPrices(engine, { relation: 'cur', partitioning: 'legacy', months: ['2025-04'] }, 'us-east-1');
       // p5: (983.2 on demand + 600 under a Savings Plan + 250 reserved) / 25 hours = 73.328 per hour.
       assert.deepEqual(
@@ -219,6 +220,10 @@ describe('effective rates from the Cost and Usage Report', () => {
           ['ml.p5.48xlarge', 73.328, 'cur'],
         ],
       );
+      // Another Region's usage has its own rate, and is not mixed into this one's.
+      const west = await curPrices(engine, { relation: 'cur', partitioning: 'legacy', months: ['2025-04'] }, 'us-west-2');
+      assert.deepEqual(west.map((p) => [p.instanceType, p.pricePerHour, p.region]), [['ml.p5.48xlarge', 75, 'us-west-2']]);
+      await assert.rejects(curPrices(engine, { relation: 'cur', partitioning: 'legacy', months: ['2025-04'] }, 'xx-nowhere-1'), /no billing code is known for Region "xx-nowhere-1"/);
       const override = { ...fromCur[1]!, pricePerHour: 90, source: 'override' as const, reference: 'contract' };
       const prices = effectivePrices('us-east-1', DEFAULT_PRICES, fromCur, [override]);
       assert.deepEqual(prices.map((p) => [p.instanceType, p.pricePerHour, p.source]), [

@@ -204,6 +204,7 @@ describe('configuration errors exit 2 in every command, with one line', () => {
         [['simulate', '--cluster-name', 'a/b'], /--cluster-name: invalid cluster name/],
         [['aggregate', '--engine', 'athena', '--storage-url', 'gs://x', '--database', 'd', '--workgroup', 'w', '--days', '1'], /--storage-url: unsupported storage URL/],
         [['aggregate', '--from', '2025-02-30', '--to', '2025-03-01'], /--from: 2025-02-30 is not a date/],
+        [['aggregate', '--data', join(dir, 'none'), '--days', '1', '--cur-table', 'cur.hourly', '--price-region', 'xx-nowhere-1'], /--cur-table: no billing code is known for Region "xx-nowhere-1"/],
         [['report', '--type', 'summary', '--format', 'csv', '--start-date', '2025-02-30', '--end-date', '2025-03-01', '--cluster-name', 'c', '--output-report-location', dir], /--start-date: 2025-02-30 is not a date/],
         [['collect', '--cluster-name', 'c', '--storage-url', join(dir, 'data'), '--kubeconfig', notYaml], /not a valid kubeconfig .*kubeconfig/],
         [['collect', '--cluster-name', 'c', '--storage-url', join(dir, 'data'), '--flush-interval', '0.0001ms'], /--flush-interval: must be between 1s and 1h/],

@@ -47,3 +47,10 @@ export const REGION_BILLING_CODES: Readonly<Record<string, string>> = {
 export function regionOfBillingCode(code: string): string | undefined {
   return Object.hasOwn(REGION_BILLING_CODES, code) ? REGION_BILLING_CODES[code] : undefined;
 }
+
+/** The billing codes of a Region (`us-west-2` → `['USW2']`); none for a Region not listed. */
+export function billingCodesOf(region: string): string[] {
+  return Object.entries(REGION_BILLING_CODES)
+    .filter(([, r]) => r === region)
+    .map(([code]) => code);
+}

@@ -32,7 +32,7 @@ describe('generated SQL is valid Trino', () => {
 
   it('the Cost and Usage Report rates, for every partitioning', () => {
     for (const partitioning of ['legacy', 'billing-period', 'none'] as const) {
-      assertParses(curEffectiveRatesSql({ relation: '"cur"."hourly"', partitioning, months: ['2025-01', '2025-02'] }), partitioning);
+      assertParses(curEffectiveRatesSql({ relation: '"cur"."hourly"', partitioning, months: ['2025-01', '2025-02'], region: 'us-west-2' }), partitioning);
     }
   });
 

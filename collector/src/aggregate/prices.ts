@@ -63,8 +63,8 @@ export function loadPriceFile(path: string): InstancePrice[] {
 }
 
 /** Effective rates per instance type from the CUR table, for the months given. */
-export async function curPrices(engine: QueryEngine, cur: CurOptions, region: string): Promise<InstancePrice[]> {
-  const { rows } = await engine.query(curEffectiveRatesSql(cur));
+export async function curPrices(engine: QueryEngine, cur: Omit<CurOptions, 'region'>, region: string): Promise<InstancePrice[]> {
+  const { rows } = await engine.query(curEffectiveRatesSql({ ...cur, region }));
   return rows
     .filter((r) => typeof r.effective_rate === 'number' && instanceSpec(String(r.instance_type)))
     .map((r) => ({

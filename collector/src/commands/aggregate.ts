@@ -4,7 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { assertClusterName, DAY_MS, DEFAULT_PRICES, effectivePrices, rawReadWindow, type CurPartitioning, type InstancePrice } from '@hyperpod-usage/model';
+import { assertClusterName, billingCodesOf, DAY_MS, DEFAULT_PRICES, effectivePrices, rawReadWindow, type CurPartitioning, type InstancePrice } from '@hyperpod-usage/model';
 import { aggregate, daysFromTo, lastDays, type AggregateResult } from '../aggregate/aggregator.js';
 import { aggregateIncrementally, type IncrementalPlan } from '../aggregate/incremental.js';
 import { oldLayoutHeartbeats } from '../aggregate/old-heartbeats.js';
@@ -115,6 +115,9 @@ export async function aggregateCommand(args: readonly string[]): Promise<void> {
     }
     const fromFile = values.prices ? loadPriceFile(values.prices) : [];
     const fromFlags = (values.price ?? []).map((p) => parsePriceFlag(p, priceRegion));
+    if (values['cur-table'] && billingCodesOf(priceRegion).length === 0) {
+      throw new ConfigError(`--cur-table: no billing code is known for Region ${JSON.stringify(priceRegion)} (--price-region), so its rates cannot be told apart`);
+    }
     const fromCur = values['cur-table']
       ? await curPrices(
           opened.engine,
