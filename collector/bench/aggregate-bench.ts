@@ -58,7 +58,7 @@ import {
   type RollupTableName,
 } from '@hyperpod-usage/model';
 import { aggregate } from '../src/aggregate/aggregator.js';
-import { closedHours, compactHours } from '../src/aggregate/compaction.js';
+import { compactHours } from '../src/aggregate/compaction.js';
 import { LocalRawStore } from '../src/aggregate/raw-store.js';
 import { LocalRollupWriter, type RollupPartition, type RollupWriter } from '../src/aggregate/rollup-writer.js';
 import { DuckDbEngine, parseMemoryLimit } from '../src/engine/duckdb-engine.js';
@@ -834,11 +834,12 @@ async function main(): Promise<void> {
     // The collector's files merged per table, hour and cluster, by the compaction `hpu aggregate --compact` runs.
     const compaction =
       options.layout === 'compacted' && !options.reuseTiled
-        ? await phases.run('compact the tiled hours', async () => {
-            const t0 = performance.now();
-            const result = await compactHours(new LocalRawStore(tiledDir), closedHours([{ start: day0, end: day0 + options.days * DAY_MS }], Number.MAX_SAFE_INTEGER));
-            return { ...result, seconds: (performance.now() - t0) / 1000 };
-          })
+        ? {
+            ...(await phases.run('compact the tiled hours', () =>
+              compactHours(new LocalRawStore(tiledDir), Array.from({ length: options.days * 24 }, (_, i) => day0 + i * HOUR_MS)),
+            )),
+            seconds: (phases.list.at(-1) as { seconds: number }).seconds,
+          }
         : undefined;
     const schemaCheck = await checkTiledSchema(instance, base, tiledDir);
     const badSchema = schemaCheck.filter((c) => !c.same);

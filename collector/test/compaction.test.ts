@@ -21,7 +21,8 @@ import { aggregateRun, checkExpected, type Expected } from './support/aggregatio
 import { mirrorPrefix, startS3, type TestS3 } from './support/s3.js';
 
 const scenario: Scenario = loadScenario(fileURLToPath(new URL('fixtures/aggregation/crossing-midnight.yaml', import.meta.url)));
-const everyHour = closedHours([{ start: scenario.start - DAY_MS, end: scenario.end + DAY_MS }], Number.MAX_SAFE_INTEGER);
+// Every hour the recording may have written, from a day before it to a day after.
+const everyHour = Array.from({ length: Math.ceil((scenario.end - scenario.start) / HOUR_MS) + 48 }, (_, i) => Math.floor(scenario.start / HOUR_MS) * HOUR_MS - DAY_MS + i * HOUR_MS);
 
 /** Parquet files under `dir`, by folder (relative to `dir`). */
 function folders(dir: string): Map<string, string[]> {
@@ -183,8 +184,8 @@ describe('compaction of closed raw hours', () => {
 
   it('closedHours: only hours that ended at least the settling time ago, each once', () => {
     const h = Date.parse('2025-04-16T10:00:00Z');
-    assert.deepEqual(closedHours([{ start: h, end: h + 3 * HOUR_MS }, { start: h + HOUR_MS, end: h + 2 * HOUR_MS }], h + 2 * HOUR_MS + 5 * 60_000), [h, h + HOUR_MS]);
-    assert.deepEqual(closedHours([{ start: h, end: h + HOUR_MS }], h + HOUR_MS + 4 * 60_000), []);
+    assert.deepEqual(closedHours([h + 2 * HOUR_MS, h + HOUR_MS, h, h + HOUR_MS], h + 2 * HOUR_MS + 5 * 60_000), [h, h + HOUR_MS]);
+    assert.deepEqual(closedHours([h], h + HOUR_MS + 4 * 60_000), []);
   });
 
   describe('on S3', () => {

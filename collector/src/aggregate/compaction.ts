@@ -18,7 +18,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { HOUR_MS, RAW_TABLE_NAMES, sqlString, type RawTableName } from '@hyperpod-usage/model';
+import { HOUR_MS, RAW_TABLE_NAMES, sqlIdentifier, sqlString } from '@hyperpod-usage/model';
 import { silentLogger, type Logger } from '../log.js';
 import type { RawObject } from './incremental.js';
 import type { RawStore } from './raw-store.js';
@@ -45,13 +45,9 @@ export interface CompactionResult {
   failed: number;
 }
 
-/** The hours of the given ranges that closed at least `settleMs` before `now`, each once, ascending. */
-export function closedHours(ranges: ReadonlyArray<{ start: number; end: number }>, now: number, settleMs = DEFAULT_SETTLE_MS): number[] {
-  const hours = new Set<number>();
-  for (const { start, end } of ranges) {
-    for (let h = Math.floor(start / HOUR_MS) * HOUR_MS; h < end; h += HOUR_MS) if (h + HOUR_MS + settleMs <= now) hours.add(h);
-  }
-  return [...hours].sort((a, b) => a - b);
+/** Of the given hours (their starts), those that ended at least `settleMs` before `now`, each once, ascending. */
+export function closedHours(hours: readonly number[], now: number, settleMs = DEFAULT_SETTLE_MS): number[] {
+  return [...new Set(hours)].filter((h) => h + HOUR_MS + settleMs <= now).sort((a, b) => a - b);
 }
 
 /**
@@ -78,7 +74,7 @@ export async function compactHours(
           if (cluster === undefined || (clusters.length > 0 && !clusters.includes(cluster))) continue;
           let done: { merged: number; repaired: number };
           try {
-            done = await compactFolder(store, connection, scratch, table, folder, objects);
+            done = await compactFolder(store, connection, scratch, folder, objects);
           } catch (error) {
             // An unreadable file (or a failed request) leaves its folder as it is; the others go on.
             log.warn('raw hour folder not compacted', { folder, error: (error as Error).message.split('\n')[0] });
@@ -116,7 +112,6 @@ async function compactFolder(
   store: RawStore,
   connection: DuckDBConnection,
   scratch: string,
-  table: RawTableName,
   folder: string,
   names: readonly string[],
 ): Promise<{ merged: number; repaired: number }> {
@@ -145,7 +140,7 @@ async function compactFolder(
     const merged = join(scratch, target);
     const files: string[] = [];
     for (const name of remaining) files.push(await copy(name));
-    await mergeFiles(connection, table, files, merged, remaining);
+    await mergeFiles(connection, files, merged, remaining);
     await store.putFile(`${folder}/${target}`, merged);
     await store.delete(remaining.filter((n) => n !== target).map((n) => `${folder}/${n}`));
     rmSync(merged, { force: true });
@@ -171,14 +166,14 @@ async function compactedFrom(connection: DuckDBConnection, file: string): Promis
  * added reads NULL there, as Athena reads it), timestamps kept in milliseconds as the collector
  * writes them (DuckDB would write microseconds), Snappy as the collector compresses.
  */
-async function mergeFiles(connection: DuckDBConnection, table: RawTableName, files: readonly string[], out: string, names: readonly string[]): Promise<void> {
+async function mergeFiles(connection: DuckDBConnection, files: readonly string[], out: string, names: readonly string[]): Promise<void> {
   const source = `read_parquet([${files.map(sqlString).join(', ')}], union_by_name = true, hive_partitioning = false)`;
   const described = (await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`)).getRowObjects();
+  // Column names are the schema's lower-case names; a file with any other is not ours and is refused.
   const columns = described.map((c) => {
-    const name = `"${String(c.column_name).replace(/"/g, '""')}"`;
+    const name = sqlIdentifier(String(c.column_name));
     return String(c.column_type) === 'TIMESTAMP' ? `CAST(${name} AS TIMESTAMP_MS) AS ${name}` : name;
   });
-  if (columns.length === 0) throw new Error(`no columns in the ${table} files`);
   await connection.run(
     `COPY (SELECT ${columns.join(', ')} FROM ${source}) TO ${sqlString(out)}
        (FORMAT parquet, COMPRESSION snappy, KV_METADATA {"${METADATA_KEY}": ${sqlString(JSON.stringify(names))}})`,

@@ -4,9 +4,9 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { assertClusterName, billingCodesOf, DAY_MS, DEFAULT_PRICES, effectivePrices, rawReadWindow, type CurPartitioning, type InstancePrice } from '@hyperpod-usage/model';
+import { assertClusterName, billingCodesOf, DEFAULT_PRICES, effectivePrices, type CurPartitioning, type InstancePrice } from '@hyperpod-usage/model';
 import { aggregate, daysFromTo, lastDays, type AggregateResult } from '../aggregate/aggregator.js';
-import { aggregateIncrementally, type IncrementalPlan } from '../aggregate/incremental.js';
+import { aggregateIncrementally, windowHours, type IncrementalPlan } from '../aggregate/incremental.js';
 import { oldLayoutHeartbeats } from '../aggregate/old-heartbeats.js';
 import { loadPriceList, readPriceList } from '../aggregate/price-list.js';
 import { curPrices, loadPriceFile, parsePriceFlag } from '../aggregate/prices.js';
@@ -143,7 +143,7 @@ export async function aggregateCommand(args: readonly string[]): Promise<void> {
     if (values.compact) {
       // Loaded only here: the native DuckDB module (which merges the files) stays out of other Athena runs.
       const { closedHours, compactHours } = await import('../aggregate/compaction.js');
-      const hours = closedHours(days.map((d) => rawReadWindow(d, d + DAY_MS)), Date.now());
+      const hours = closedHours(days.flatMap(windowHours), Date.now());
       await compactHours(opened.rawStore, hours, { clusters, log });
     }
     const run = (aggregateDays: number[]) =>
@@ -161,7 +161,8 @@ export async function aggregateCommand(args: readonly string[]): Promise<void> {
     let plan: IncrementalPlan | undefined;
     if (values.incremental) {
       ({ plan, result } = await aggregateIncrementally({
-        ...opened.incremental,
+        lister: opened.rawStore,
+        store: opened.stateStore,
         days,
         settings: JSON.stringify({ version: COLLECTOR_VERSION, prices, costSplit, clusters: values.cluster ?? [] }),
         aggregateDays: run,

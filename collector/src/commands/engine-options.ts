@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { athenaRelations, localRelations, type RawRelations, type Relations } from '@hyperpod-usage/model';
-import { LocalStateStore, S3StateStore, type RawLister, type StateStore } from '../aggregate/incremental.js';
+import { LocalStateStore, S3StateStore, type StateStore } from '../aggregate/incremental.js';
 import { LocalRawStore, S3RawStore, type RawStore } from '../aggregate/raw-store.js';
 import { AthenaRollupWriter, LocalRollupWriter, type RollupWriter } from '../aggregate/rollup-writer.js';
 import { asConfigError, ConfigError } from '../config.js';
@@ -57,10 +57,10 @@ export interface OpenedEngine {
   rawRelationsFor?: (start: number, end: number) => RawRelations;
   /** Writes rollups where the engine reads them. */
   writer: RollupWriter;
-  /** For incremental runs: the raw objects to fingerprint, and where the state is kept. */
-  incremental: { lister: RawLister; store: StateStore };
-  /** The raw objects, for compacting closed hours (`--compact`). */
+  /** The raw objects: fingerprinted by incremental runs, closed hours compacted by `--compact`. */
   rawStore: RawStore;
+  /** Where incremental runs keep their state. */
+  stateStore: StateStore;
   region: string | undefined;
   /**
    * The text of an object the engine's role may read (`s3://bucket/key`), e.g. a price list
@@ -96,15 +96,14 @@ export async function openEngine(args: EngineArgs, log: Logger, options: OpenOpt
       ...(args['temp-dir'] ? { tempDirectory: resolve(args['temp-dir']) } : {}),
       ...(options.rawViews === undefined ? {} : { rawViews: options.rawViews }),
     });
-    const rawStore = new LocalRawStore(dataDir);
     return {
       engine,
       refresh: () => engine.refreshViews(),
       relations: localRelations(),
       rawRelationsFor: (start, end) => engine.rawRelationsFor(start, end),
       writer: new LocalRollupWriter(engine, dataDir),
-      incremental: { lister: rawStore, store: new LocalStateStore(dataDir) },
-      rawStore,
+      rawStore: new LocalRawStore(dataDir),
+      stateStore: new LocalStateStore(dataDir),
       region,
       close: () => engine.close(),
     };
@@ -118,14 +117,13 @@ export async function openEngine(args: EngineArgs, log: Logger, options: OpenOpt
   const relations = athenaRelations(args.database as string);
   const engine = new AthenaEngine({ workGroup: args.workgroup as string, database: args.database as string, ...(region ? { region } : {}), log });
   const s3 = new S3Client(region ? { region } : {});
-  const rawStore = new S3RawStore(s3, storage.bucket, storage.prefix);
   return {
     engine,
     refresh: async () => undefined,
     relations,
     writer: new AthenaRollupWriter(engine, s3, storage.bucket, storage.prefix, log),
-    incremental: { lister: rawStore, store: new S3StateStore(s3, storage.bucket, storage.prefix) },
-    rawStore,
+    rawStore: new S3RawStore(s3, storage.bucket, storage.prefix),
+    stateStore: new S3StateStore(s3, storage.bucket, storage.prefix),
     region,
     readObject: async (url) => {
       const { bucket, prefix: key } = asConfigError(() => parseS3Url(url));
