@@ -61,13 +61,12 @@ export function cteDefinition([name, sql, inline]: Cte): string {
 
 const QUANTITIES = RESOURCES.map((r) => r.key);
 
-function rawScan(relation: string, options: IntervalOptions, hourly = true): string {
+/** `relation WHERE …`: the records of the range's read window, its hour partitions and clusters. */
+export function rawScan(relation: string, options: IntervalOptions): string {
   const window = rawReadWindow(options.range.start, options.range.end);
-  const clusterFilter = clusterPredicate(options.clusters);
   // Every raw table has a cluster partition (AWS's heartdub has a cluster column): one predicate fits both.
-  return `${relation} WHERE ${hourPartitionPredicate(window.start, window.end)} AND ${clusterFilter}${
-    hourly ? ` AND "timestamp" >= ${sqlTimestamp(window.start)} AND "timestamp" < ${sqlTimestamp(window.end)}` : ''
-  }`;
+  return `${relation} WHERE ${hourPartitionPredicate(window.start, window.end)} AND ${clusterPredicate(options.clusters)}
+   AND "timestamp" >= ${sqlTimestamp(window.start)} AND "timestamp" < ${sqlTimestamp(window.end)}`;
 }
 
 /**

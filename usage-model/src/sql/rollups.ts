@@ -7,9 +7,8 @@ import { RESOURCES, type ResourceKey } from '../resources.js';
 import { ROLLUP_TABLES, rollupStem, type RollupTableName } from '../rollup-schema.js';
 import { FAR_FUTURE, FAR_PAST, hoursBetween, millisBetween, sqlTimestamp } from './dialect.js';
 import { neuronCores, neuronCoresTable } from './neuron.js';
-import { clusterPredicate, hourPartitionPredicate, rawReadWindow } from './partitions.js';
 import { heldCtes, inRollupUnits } from './held.js';
-import { type Cte, type IntervalOptions } from './intervals.js';
+import { rawScan, type Cte, type IntervalOptions } from './intervals.js';
 import { withStaged } from './staging.js';
 
 const STEMS = RESOURCES.map((r) => rollupStem(r.key));
@@ -53,9 +52,7 @@ function spanCtes(options: IntervalOptions): Cte[] {
  * referenced as few times as it can be: twice for team_hourly, once for summary_report.
  */
 function quotaSweepCtes(options: IntervalOptions, { lent }: { lent: boolean }): Cte[] {
-  const window = rawReadWindow(options.range.start, options.range.end);
-  const cqScan = `${options.relations.clusterqueue} WHERE ${hourPartitionPredicate(window.start, window.end)} AND ${clusterPredicate(options.clusters)}
-   AND "timestamp" >= ${sqlTimestamp(window.start)} AND "timestamp" < ${sqlTimestamp(window.end)} AND cluster_queue <> ''`;
+  const cqScan = `${rawScan(options.relations.clusterqueue, options)} AND cluster_queue <> ''`;
   const nominal = (key: ResourceKey) => inRollupUnits(key, `${key}_nominal`);
   const lendLimit = (key: ResourceKey) =>
     `CASE WHEN ${key}_lending_limit IS NULL THEN ${UNLIMITED} ELSE ${inRollupUnits(key, `${key}_lending_limit`)} END`;
@@ -352,9 +349,7 @@ SELECT ${columnsOf('task_hourly').map((c) => `${select.get(c) ?? 'NULL'} AS ${c}
  * instance type, what tasks held of it, and the rest (idle, never below zero).
  */
 export function capacityHourlySql(options: IntervalOptions): string {
-  const window = rawReadWindow(options.range.start, options.range.end);
-  const nodeScan = `${options.relations.node} WHERE ${hourPartitionPredicate(window.start, window.end)} AND ${clusterPredicate(options.clusters)}
-   AND "timestamp" >= ${sqlTimestamp(window.start)} AND "timestamp" < ${sqlTimestamp(window.end)} AND uid <> ''`;
+  const nodeScan = `${rawScan(options.relations.node, options)} AND uid <> ''`;
   const allocatable = RESOURCES.map((r) => `max_by(${inRollupUnits(r.key, `${r.key}_allocatable`)}, observed_at) AS ${rollupStem(r.key)}`).join(', ');
   const ctes: Cte[] = [
     ...rollupCtes(options),
