@@ -25,6 +25,8 @@ export interface Expected {
   capacity?: Record<string, { gpuCapacity: number; gpuUsed: number; gpuIdle: number }>;
   tasks?: Record<string, { gpuHours?: number; admissions?: number; preemptions?: number; queueWaitSeconds?: number; requeueWaitSeconds?: number; pendingSeconds?: number; status?: string }>;
   detailed?: Array<{ task: string; start: string; end: string; status: string }>;
+  /** Per UTC day, every task_daily row of that day (no other task may have one). */
+  taskDays?: Record<string, Array<{ task: string; status: string; admissions: number; firstAdmittedAt: string | null; endedAt: string | null; gpuHours: number }>>;
 }
 
 export async function aggregateRun(dataDir: string, start: number, end: number): Promise<DuckDbEngine> {
@@ -101,6 +103,19 @@ export async function checkExpected(engine: DuckDbEngine, expected: Expected): P
     if (facts.requeueWaitSeconds !== undefined) near(r.requeue_wait, facts.requeueWaitSeconds, `${task} requeue wait`);
     if (facts.pendingSeconds !== undefined) near(r.pending, facts.pendingSeconds, `${task} pending seconds`);
     if (facts.status !== undefined) assert.equal(r.status, facts.status, `${task} status`);
+  }
+  for (const [day, tasks] of Object.entries(expected.taskDays ?? {})) {
+    const { rows } = await engine.query(
+      `SELECT task_name, status, admissions, first_admitted_at, ended_at, gpu_hours FROM task_daily
+        WHERE usage_date = CAST(${sqlString(day)} AS DATE) ORDER BY task_name`,
+    );
+    const iso = (ms: unknown) => (ms === null ? null : new Date(ms as number).toISOString());
+    assert.deepEqual(
+      rows.map((r) => ({ task: r.task_name, status: r.status, admissions: r.admissions, firstAdmittedAt: iso(r.first_admitted_at), endedAt: iso(r.ended_at) })),
+      [...tasks].sort((a, b) => (a.task < b.task ? -1 : 1)).map(({ gpuHours: _, ...t }) => ({ ...t, firstAdmittedAt: t.firstAdmittedAt && new Date(t.firstAdmittedAt).toISOString(), endedAt: t.endedAt && new Date(t.endedAt).toISOString() })),
+      `task_daily rows of ${day}`,
+    );
+    for (const t of tasks) near(rows.find((r) => r.task_name === t.task)?.gpu_hours, t.gpuHours, `${t.task} GPU hours on ${day}`);
   }
   if (expected.detailed) {
     const { rows } = await engine.query(`SELECT task_name, period_start, period_end, status FROM detailed_report ORDER BY period_start, task_name`);
