@@ -84,18 +84,27 @@ function quotaSweepCtes(options: IntervalOptions, { lent }: { lent: boolean }): 
     [
       // Usage a ClusterQueue gains at admissions and loses at their ends. Each CTE reference is
       // evaluated again on Athena, so every input is read once (the ±1 join), here and below.
+      // Only intervals held in the range: one that ended before it (or starts after it) would add
+      // and take away the same usage outside the span, cutting moments no segment of the span has.
       'cq_deltas',
       `SELECT ${member}, t, ${STEMS.map((s) => `sum(d_${s}) AS d_${s}`).join(', ')}
   FROM (SELECT h.cluster, h.cluster_queue, h.flavor, CASE WHEN e.side = 1 THEN h.held_start ELSE h.held_end END AS t,
                ${STEMS.map((s) => `e.side * h.${s} AS d_${s}`).join(', ')}
           FROM held h CROSS JOIN (VALUES (1), (-1)) AS e(side)
-         WHERE h.kind = 'workload') d
+         WHERE h.kind = 'workload' AND h.held_end > h.held_start) d
  GROUP BY ${member}, t`,
     ],
     [
       // Quota in force from each record's time; the last record before the range applies from its start.
       'cq_records',
-      `SELECT ${member}, greatest(ts, ${start}) AS t,
+      options.dialect === 'duckdb'
+        ? // The whole setting by one arg_max instead of one max_by per column (no column is NULL,
+          // so the values are the same): 1.17 -> 0.73 s over 0.64 M groups on the bench's middle day.
+          `SELECT ${member}, t, unnest(setting)
+  FROM (SELECT ${member}, greatest(ts, ${start}) AS t,
+               arg_max({${STEMS.map((s) => `n_${s}: n_${s}, ll_${s}: ll_${s}`).join(', ')}}, ts) AS setting
+          FROM cq_rows GROUP BY ${member}, greatest(ts, ${start})) r`
+        : `SELECT ${member}, greatest(ts, ${start}) AS t,
        ${STEMS.map((s) => `max_by(n_${s}, ts) AS n_${s}, max_by(ll_${s}, ts) AS ll_${s}`).join(', ')}
   FROM cq_rows GROUP BY ${member}, greatest(ts, ${start})`,
     ],
