@@ -67,6 +67,15 @@ describe('staging', () => {
     assert.doesNotMatch(duckdb, /row_number\(\) OVER/);
     assert.equal(selectOf('task_status', 'athena'), portable);
     assert.doesNotMatch(rollupSql('task_daily', { ...options, staged, dialect: 'duckdb' }), /task_last|arg_max/, 'task_daily reads the staged task_status');
+    // Only the tasks task_daily can keep get a status and lives on DuckDB; Athena, billed by the
+    // bytes read, does not read the staged tables again for that.
+    assert.match(duckdb, /SEMI JOIN/);
+    assert.doesNotMatch(portable, /SEMI JOIN/);
+    assert.match(rollupSql('task_daily', { ...options, staged, dialect: 'duckdb' }), /FROM kept_intervals GROUP BY cluster, task_uid/);
+    assert.doesNotMatch(rollupSql('task_daily', { ...options, staged }), /kept_intervals/);
+    // A ClusterQueue's whole setting by one arg_max on DuckDB, one max_by per column elsewhere.
+    assert.match(selectOf('quota_segments', 'duckdb'), /arg_max\(\{n_gpu: n_gpu/);
+    assert.doesNotMatch(selectOf('quota_segments'), /arg_max/);
     // The workload records are read by each CTE that needs them on DuckDB only (NOT MATERIALIZED is not Trino).
     assert.match(selectOf('intervals', 'duckdb'), /wl_rows AS NOT MATERIALIZED \(/);
     for (const { select } of stagingSelects(sharedRangeCtes(options))) assert.doesNotMatch(select, /MATERIALIZED/);
