@@ -109,10 +109,13 @@ export async function checkExpected(engine: DuckDbEngine, expected: Expected): P
       `SELECT task_name, status, admissions, first_admitted_at, ended_at, gpu_hours FROM task_daily
         WHERE usage_date = CAST(${sqlString(day)} AS DATE) ORDER BY task_name`,
     );
-    const iso = (ms: unknown) => (ms === null ? null : new Date(ms as number).toISOString());
+    // Epoch ms from DuckDB, a date from the YAML: both as ISO text.
+    const iso = (time: unknown) => (time === null ? null : new Date(time as number | string).toISOString());
     assert.deepEqual(
       rows.map((r) => ({ task: r.task_name, status: r.status, admissions: r.admissions, firstAdmittedAt: iso(r.first_admitted_at), endedAt: iso(r.ended_at) })),
-      [...tasks].sort((a, b) => (a.task < b.task ? -1 : 1)).map(({ gpuHours: _, ...t }) => ({ ...t, firstAdmittedAt: t.firstAdmittedAt && new Date(t.firstAdmittedAt).toISOString(), endedAt: t.endedAt && new Date(t.endedAt).toISOString() })),
+      [...tasks]
+        .sort((a, b) => (a.task < b.task ? -1 : 1))
+        .map((t) => ({ task: t.task, status: t.status, admissions: t.admissions, firstAdmittedAt: iso(t.firstAdmittedAt), endedAt: iso(t.endedAt) })),
       `task_daily rows of ${day}`,
     );
     for (const t of tasks) near(rows.find((r) => r.task_name === t.task)?.gpu_hours, t.gpuHours, `${t.task} GPU hours on ${day}`);

@@ -292,7 +292,7 @@ function taskStatusCtes(options: IntervalOptions): Cte[] {
         ? // The same latest record per task by one grouping instead of two window passes over every
           // record; NULL times coalesced to the earliest, as the DESC order puts NULLs last. Only
           // for the tasks task_daily can keep, a superset of its final filter: seen in the range,
-          // or holding in it.
+          // or with hours in it (held_hourly, which its task_hours sums).
           `SELECT unnest(r), seen_today, first_gone_at
   FROM (SELECT t.cluster AS c, t.task_uid AS u,
                arg_max(t, (coalesce(observed_at, ${FAR_PAST}), coalesce(ts, ${FAR_PAST}), length(coalesce(resource_version, '')),
@@ -301,7 +301,7 @@ function taskStatusCtes(options: IntervalOptions): Cte[] {
           FROM task_last t SEMI JOIN (
                SELECT cluster, uid AS task_uid FROM wl_rows WHERE ts >= ${start} AND ts < ${end}
                UNION SELECT cluster, uid FROM pod_rows WHERE ts >= ${start} AND ts < ${end}
-               UNION SELECT cluster, task_uid FROM intervals WHERE start_at < ${end} AND coalesce(end_at, ${FAR_FUTURE}) > ${start}) k
+               UNION SELECT cluster, task_uid FROM held_hourly) k
             ON k.cluster = t.cluster AND k.task_uid = t.task_uid
          GROUP BY t.cluster, t.task_uid) x`
         : `SELECT * FROM (
