@@ -34,6 +34,7 @@ describe('aggregation against hand-computed scenarios', () => {
     ['a preemption chain', () => fixture('preemption-chain')],
     ['work crossing midnight, and a job still running', () => fixture('crossing-midnight')],
     ['a team borrowing beyond its nominal quota from two lenders', () => fixture('borrowing-beyond-nominal')],
+    ['a task running for days after a preemption on its first', () => fixture('long-lived-task')],
   ];
   for (const [title, load] of scenarios) {
     it(title, async () => {

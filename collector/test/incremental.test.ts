@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { dayFingerprint, LocalRawLister, LocalStateStore, STATE_FILE } from '../src/aggregate/incremental.js';
+import { dayFingerprint, LocalRawLister, LocalStateStore, planIncremental, STATE_FILE, type RawLister } from '../src/aggregate/incremental.js';
 import { aggregateCommand } from '../src/commands/aggregate.js';
 import { silentLogger } from '../src/log.js';
 import { loadScenario } from '../src/simulator/scenario.js';
@@ -62,6 +62,28 @@ describe('incremental aggregation', () => {
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
+  });
+
+  it('redoes the days after a redone day: each reads the task_daily of the day before', async () => {
+    const day = (iso: string) => Date.parse(`${iso}T00:00:00Z`);
+    // One raw file, in 12:00 of the 9th: only the 9th and the 10th read that hour.
+    let version = 'a';
+    const lister: RawLister = {
+      listHour: async (table, hour) => (table === 'workload' && hour === day('2025-05-09') + 12 * 3_600_000 ? [{ key: 'raw/workload/f.parquet', size: 1, version }] : []),
+    };
+    const days = [day('2025-05-11'), day('2025-05-09'), day('2025-05-10')];
+    const first = await planIncremental(lister, days, 'settings', { version: 1, days: {} });
+    assert.deepEqual(first.changed, [day('2025-05-09'), day('2025-05-10'), day('2025-05-11')], 'every day, oldest first');
+    const state = { version: 1 as const, days: Object.fromEntries(first.fingerprints) };
+    assert.deepEqual((await planIncremental(lister, days, 'settings', state)).changed, [], 'nothing changed');
+    version = 'b';
+    assert.deepEqual(
+      (await planIncremental(lister, days, 'settings', state)).changed,
+      [day('2025-05-09'), day('2025-05-10'), day('2025-05-11')],
+      'the 11th does not read the file, but it reads the task_daily of the 10th, which was redone',
+    );
+    // A day asked for alone: its day before's recorded fingerprint stands for it.
+    assert.deepEqual((await planIncremental(lister, [day('2025-05-11')], 'settings', state)).changed, []);
   });
 
   it('fingerprints the settings too', async () => {

@@ -8,6 +8,7 @@ import { curEffectiveRatesSql } from '../src/sql/cur.js';
 import { heldCtes } from '../src/sql/held.js';
 import { podIntervalCtes, withClause, workloadIntervalCtes, horizonCtes } from '../src/sql/intervals.js';
 import { rollupSql } from '../src/sql/rollups.js';
+import { rollupPartitionScan } from '../src/sql/partitions.js';
 import { ROLLUP_TABLE_NAMES } from '../src/rollup-schema.js';
 
 const parser = new TrinoSQL();
@@ -24,6 +25,13 @@ describe('generated SQL is valid Trino', () => {
   for (const table of ROLLUP_TABLE_NAMES.filter((t) => t !== 'prices')) {
     it(`the ${table} rollup`, () => assertParses(rollupSql(table as Exclude<typeof table, 'prices'>, options), table));
   }
+
+  it('task_daily reading the day before\'s rows, as the aggregation on Athena runs it', () => {
+    const previousTaskDaily = rollupPartitionScan(athenaRelations('hyperpod_usage').task_daily, Date.parse('2025-01-30T00:00:00Z'), "it's");
+    const sql = rollupSql('task_daily', { ...options, clusters: ["it's"], previousTaskDaily });
+    assert.match(sql, /task_before/);
+    assertParses(sql, 'task_daily with the day before');
+  });
 
   it('the interval reconstruction', () => {
     assertParses(`${withClause([...horizonCtes(options), ...workloadIntervalCtes(options), ...podIntervalCtes(options)])} SELECT * FROM workload_intervals`, 'intervals');

@@ -8,6 +8,7 @@ import {
   dayPartitionPredicate,
   rawReadWindow,
   rawRelations,
+  rollupPartitionScan,
   rollupSql,
   ROLLUP_TABLE_NAMES,
   type CostSplit,
@@ -89,7 +90,17 @@ export async function aggregate(options: AggregateOptions): Promise<AggregateRes
     const raw = options.rawRelationsFor ? options.rawRelationsFor(window.start, window.end) : rawRelations(options.relations);
     for (const cluster of clusters) {
       // Staged runs may use the engine's own faster SQL forms; unstaged ones stay the portable queries.
-      const range: IntervalOptions = { relations: raw, range: { start: day, end: day + DAY_MS }, clusters: [cluster], ...(stager ? { dialect: engine.dialect } : {}) };
+      const dayBefore = { table: 'task_daily', day: day - DAY_MS, cluster } as const;
+      const previousTaskDaily = options.writer.partitionRelation
+        ? options.writer.partitionRelation(dayBefore)
+        : rollupPartitionScan(options.relations.task_daily, dayBefore.day, cluster);
+      const range: IntervalOptions = {
+        relations: raw,
+        range: { start: day, end: day + DAY_MS },
+        clusters: [cluster],
+        ...(previousTaskDaily ? { previousTaskDaily } : {}),
+        ...(stager ? { dialect: engine.dialect } : {}),
+      };
       const t0 = Date.now();
       const staged: StagedRange | undefined = stager ? await stager.stage(range, { day, cluster }) : undefined;
       if (stager) options.onTimed?.('staging', Date.now() - t0);

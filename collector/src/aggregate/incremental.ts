@@ -1,9 +1,10 @@
 /**
  * Incremental runs (`hpu aggregate --incremental`, the hourly CronJob): a day is aggregated again
  * only when something it reads changed since the last run: a raw object of its read window's hour
- * partitions (added, rewritten, removed) or the settings (prices, cost split, clusters, version).
- * What each day was built from is kept in a small state object next to the rollups
- * (`rollups/aggregate-state.json`, a file locally, an S3 object on AWS). A skipped day keeps its
+ * partitions (added, rewritten, removed), the settings (prices, cost split, clusters, version), or
+ * what the day before was built from (its task_daily is read). What each day was built from is kept
+ * in a small state object next to the rollups (`rollups/aggregate-state.json`, a file locally, an
+ * S3 object on AWS). A skipped day keeps its
  * rollups as they are, and a run with nothing changed writes nothing at all, so a re-run over
  * unchanged data changes no byte.
  *
@@ -217,11 +218,17 @@ export interface IncrementalPlan {
   fingerprints: Map<string, string>;
 }
 
-/** Splits the days asked for into those whose inputs changed since the state and those that did not. */
+/**
+ * Splits the days asked for into those whose inputs changed since the state and those that did not.
+ * A day's task_daily reads the day before's, so what that day was built from is an input too: a
+ * day redone with other inputs has every later day redone after it, in order.
+ */
 export async function planIncremental(lister: RawLister, days: readonly number[], settings: string, state: AggregateState): Promise<IncrementalPlan> {
   const plan: IncrementalPlan = { changed: [], unchanged: [], fingerprints: new Map() };
-  for (const day of days) {
-    const fingerprint = await dayFingerprint(lister, day, settings);
+  for (const day of [...days].sort((a, b) => a - b)) {
+    const before = isoDay(day - DAY_MS);
+    const dayBefore = plan.fingerprints.get(before) ?? state.days[before] ?? '';
+    const fingerprint = await dayFingerprint(lister, day, `${settings}\0${dayBefore}`);
     plan.fingerprints.set(isoDay(day), fingerprint);
     (state.days[isoDay(day)] === fingerprint ? plan.unchanged : plan.changed).push(day);
   }

@@ -28,7 +28,15 @@ export interface RollupWriter {
   readonly stager?: RangeStager;
   /** Replaces the partition with the rows the SELECT returns. */
   replace(partition: RollupPartition, select: string): Promise<void>;
+  /**
+   * The rows a partition holds now, as a relation with a `cluster` column, or undefined when it
+   * has none. Without this method the table's relation is filtered to the partition (Athena).
+   */
+  partitionRelation?(partition: RollupPartition): string | undefined;
 }
+
+/** A local partition is one file: a re-run replaces it, never appends. */
+const PARTITION_FILE = 'part-00000.parquet';
 
 /** `rollups/team_hourly/year=2025/month=04/day=16/cluster=demo` (no trailing slash). */
 function partitionPath(partition: RollupPartition): string {
@@ -56,6 +64,13 @@ export class LocalRollupWriter implements RollupWriter {
     private readonly dataDir: string,
   ) {}
 
+  /** The partition's own file, read directly: the engine's views were made before this run wrote any. */
+  partitionRelation(partition: RollupPartition): string | undefined {
+    const file = join(insideRoot(this.dataDir, partitionPath(partition)), PARTITION_FILE);
+    if (!existsSync(file)) return undefined;
+    return `(SELECT *, ${sqlString(partition.cluster ?? '')} AS cluster FROM read_parquet(${sqlString(file)}))`;
+  }
+
   async replace(partition: RollupPartition, select: string): Promise<void> {
     const target = insideRoot(this.dataDir, partitionPath(partition));
     // Hidden names beside the partition: the views' globs (`cluster=*`) never match them, so an
@@ -64,7 +79,7 @@ export class LocalRollupWriter implements RollupWriter {
     const staging = beside('staging');
     await mkdir(staging, { recursive: true });
     try {
-      const file = join(staging, 'part-00000.parquet');
+      const file = join(staging, PARTITION_FILE);
       await this.engine.execute(`COPY (${select}) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION snappy)`);
       // Readers see the old partition or the new one, never a mix.
       await mkdir(dirname(target), { recursive: true });

@@ -26,7 +26,10 @@ export interface Expected {
   tasks?: Record<string, { gpuHours?: number; admissions?: number; preemptions?: number; queueWaitSeconds?: number; requeueWaitSeconds?: number; pendingSeconds?: number; status?: string }>;
   detailed?: Array<{ task: string; start: string; end: string; status: string }>;
   /** Per UTC day, every task_daily row of that day (no other task may have one). */
-  taskDays?: Record<string, Array<{ task: string; status: string; admissions: number; firstAdmittedAt: string | null; endedAt: string | null; gpuHours: number }>>;
+  taskDays?: Record<
+    string,
+    Array<{ task: string; status: string; admissions: number; preemptions?: number; queueWaitSeconds?: number; firstAdmittedAt: string | null; endedAt: string | null; gpuHours: number }>
+  >;
 }
 
 export async function aggregateRun(dataDir: string, start: number, end: number): Promise<DuckDbEngine> {
@@ -106,7 +109,7 @@ export async function checkExpected(engine: DuckDbEngine, expected: Expected): P
   }
   for (const [day, tasks] of Object.entries(expected.taskDays ?? {})) {
     const { rows } = await engine.query(
-      `SELECT task_name, status, admissions, first_admitted_at, ended_at, gpu_hours FROM task_daily
+      `SELECT task_name, status, admissions, preemptions, queue_wait_seconds, first_admitted_at, ended_at, gpu_hours FROM task_daily
         WHERE usage_date = CAST(${sqlString(day)} AS DATE) ORDER BY task_name`,
     );
     // Epoch ms from DuckDB, a date from the YAML: both as ISO text.
@@ -118,7 +121,12 @@ export async function checkExpected(engine: DuckDbEngine, expected: Expected): P
         .map((t) => ({ task: t.task, status: t.status, admissions: t.admissions, firstAdmittedAt: iso(t.firstAdmittedAt), endedAt: iso(t.endedAt) })),
       `task_daily rows of ${day}`,
     );
-    for (const t of tasks) near(rows.find((r) => r.task_name === t.task)?.gpu_hours, t.gpuHours, `${t.task} GPU hours on ${day}`);
+    for (const t of tasks) {
+      const row = rows.find((r) => r.task_name === t.task);
+      near(row?.gpu_hours, t.gpuHours, `${t.task} GPU hours on ${day}`);
+      if (t.preemptions !== undefined) assert.equal(row?.preemptions, t.preemptions, `${t.task} preemptions on ${day}`);
+      if (t.queueWaitSeconds !== undefined) near(row?.queue_wait_seconds, t.queueWaitSeconds, `${t.task} queue wait on ${day}`);
+    }
   }
   if (expected.detailed) {
     const { rows } = await engine.query(`SELECT task_name, period_start, period_end, status FROM detailed_report ORDER BY period_start, task_name`);

@@ -34,6 +34,12 @@ export interface IntervalOptions {
   range: Range;
   /** Clusters to include; empty for all. */
   clusters: readonly string[];
+  /**
+   * A relation of the rows task_daily holds for the day before the range, of the range's one
+   * cluster (with a `cluster` column). A task's admissions, preemptions and first admission from
+   * before the read window are known only from there; without it they are counted in the window.
+   */
+  previousTaskDaily?: string;
   /** CTEs already built as tables of the same name for this range and clusters (staging.ts). */
   staged?: ReadonlySet<string>;
   /**

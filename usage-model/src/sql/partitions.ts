@@ -70,3 +70,8 @@ export function clusterPredicate(clusters: readonly string[], alias = ''): strin
   const p = alias ? `${alias}.` : '';
   return `${p}cluster IN (${clusters.map(sqlString).join(', ')})`;
 }
+
+/** One partition (UTC day and cluster) of a rollup table, as a relation that keeps its columns. */
+export function rollupPartitionScan(relation: string, day: number, cluster: string): string {
+  return `(SELECT * FROM ${relation} WHERE ${dayPartitionPredicate(day, day + DAY_MS)} AND ${clusterPredicate([cluster])})`;
+}

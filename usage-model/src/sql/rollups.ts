@@ -518,6 +518,38 @@ SELECT CAST(h.day_start AS DATE) AS report_date, h.period_start, h.period_end, h
 }
 
 /**
+ * CTEs ending in `task_history`: per task of task_status, its lifetime so far (first admission,
+ * admissions, preemptions, end). The read window reaches one day back, so a task running for
+ * longer has admissions it no longer shows; the day before's task_daily row has them, and the
+ * window's intervals add what began (or was preempted) in the range. Without that row (the first
+ * day aggregated, or no row for the task) the window's intervals are all there is.
+ */
+function taskHistoryCtes(options: IntervalOptions): Cte[] {
+  const before = options.previousTaskDaily;
+  const firstAdmitted = before
+    ? `CASE WHEN p.first_admitted_at IS NULL THEN l.first_admitted_at WHEN l.first_admitted_at IS NULL THEN p.first_admitted_at
+            ELSE least(p.first_admitted_at, l.first_admitted_at) END`
+    : 'l.first_admitted_at';
+  // A task with no interval in the window ended before it, when the day before said so.
+  const ended = before ? 'CASE WHEN l.task_uid IS NULL THEN p.ended_at ELSE l.ended_at END' : 'l.ended_at';
+  const sinceBefore = (count: string) => `coalesce(${before ? `p.${count}, ` : ''}l.${count}_before, 0) + coalesce(l.${count}_in_range, 0)`;
+  return [
+    ...(before
+      ? ([['task_before', `SELECT cluster, task_uid, first_admitted_at, ended_at, admissions, preemptions FROM ${before}`]] satisfies Cte[])
+      : []),
+    [
+      'task_history',
+      `SELECT s.cluster, s.task_uid, ${firstAdmitted} AS first_admitted_at, ${ended} AS ended_at,
+       ${sinceBefore('admissions')} AS admissions, ${sinceBefore('preemptions')} AS preemptions
+  FROM task_status s
+  LEFT JOIN task_lives l ON l.cluster = s.cluster AND l.task_uid = s.task_uid${
+    before ? '\n  LEFT JOIN task_before p ON p.cluster = s.cluster AND p.task_uid = s.task_uid' : ''
+  }`,
+    ],
+  ];
+}
+
+/**
  * task_daily: per task and day, its lifecycle as far as the records tell, its status at the end of
  * the day, and the resource-hours it held that day. Pending tasks with records that day appear too.
  */
@@ -549,13 +581,17 @@ export function taskDailySql(options: IntervalOptions): string {
        max(job_kind) AS job_kind, max(job_name) AS job_name, min(created_at) AS created_at,
        min(start_at) AS first_admitted_at,
        CASE WHEN bool_or(end_at IS NULL OR end_at > ${end}) THEN NULL ELSE max(end_at) END AS ended_at,
-       count(DISTINCT CASE WHEN start_at < ${end} THEN start_at END) AS admissions,
-       count(DISTINCT CASE WHEN end_reason = 'preempted' AND end_at <= ${end} THEN start_at END) AS preemptions,
+       -- Counted apart before and in the range: the day before's row may give the part before.
+       count(DISTINCT CASE WHEN start_at < ${start} THEN start_at END) AS admissions_before,
+       count(DISTINCT CASE WHEN start_at >= ${start} AND start_at < ${end} THEN start_at END) AS admissions_in_range,
+       count(DISTINCT CASE WHEN end_reason = 'preempted' AND end_at <= ${start} THEN start_at END) AS preemptions_before,
+       count(DISTINCT CASE WHEN end_reason = 'preempted' AND end_at > ${start} AND end_at <= ${end} THEN start_at END) AS preemptions_in_range,
        max(start_at) AS last_start_at,
        max_by(coalesce(end_at, ${FAR_FUTURE}), start_at) AS last_end_at,
        max_by(end_reason, start_at) AS last_end_reason
   FROM ${livesOf} GROUP BY cluster, task_uid`,
     ],
+    ...taskHistoryCtes(options),
     [
       // One row per admission (a workload's flavors share it), with the next admission's start.
       'task_admissions',
@@ -570,8 +606,8 @@ export function taskDailySql(options: IntervalOptions): string {
       // came) to its next admission; a wait still open lasts to the end of the data.
       'task_waits',
       `SELECT s.cluster, s.task_uid, 'queue' AS wait, s.created_at AS wait_from,
-       coalesce(l.first_admitted_at, s.first_gone_at, ${FAR_FUTURE}) AS wait_to
-  FROM task_status s LEFT JOIN task_lives l ON l.cluster = s.cluster AND l.task_uid = s.task_uid
+       coalesce(t.first_admitted_at, s.first_gone_at, ${FAR_FUTURE}) AS wait_to
+  FROM task_status s JOIN task_history t ON t.cluster = s.cluster AND t.task_uid = s.task_uid
  WHERE s.created_at IS NOT NULL
 UNION ALL
 SELECT a.cluster, a.task_uid, 'requeue', a.end_at, coalesce(a.next_start, s.first_gone_at, ${FAR_FUTURE})
@@ -601,8 +637,8 @@ SELECT a.cluster, a.task_uid, 'requeue', a.end_at, coalesce(a.next_start, s.firs
     ['job_kind', 'coalesce(l.job_kind, s.job_kind)'],
     ['job_name', 'coalesce(l.job_name, s.job_name)'],
     ['created_at', 'coalesce(l.created_at, s.created_at)'],
-    ['first_admitted_at', 'l.first_admitted_at'],
-    ['ended_at', 'l.ended_at'],
+    ['first_admitted_at', 't.first_admitted_at'],
+    ['ended_at', 't.ended_at'],
     // The last record may still say running when a later snapshot or relist ended the interval.
     [
       'status',
@@ -611,9 +647,9 @@ SELECT a.cluster, a.task_uid, 'requeue', a.end_at, coalesce(a.next_start, s.firs
                                         WHEN 'evicted' THEN 'pending' ELSE 'deleted' END
             ELSE s.status END`,
     ],
-    ['admissions', 'CAST(coalesce(l.admissions, 0) AS INTEGER)'],
-    ['preemptions', 'CAST(coalesce(l.preemptions, 0) AS INTEGER)'],
-    ['queue_wait_seconds', `CAST(date_diff('millisecond', coalesce(l.created_at, s.created_at), l.first_admitted_at) AS DOUBLE) / 1000.0`],
+    ['admissions', 'CAST(t.admissions AS INTEGER)'],
+    ['preemptions', 'CAST(t.preemptions AS INTEGER)'],
+    ['queue_wait_seconds', `CAST(date_diff('millisecond', coalesce(l.created_at, s.created_at), t.first_admitted_at) AS DOUBLE) / 1000.0`],
     ['requeue_wait_seconds', 'coalesce(p.requeue_wait_seconds, 0)'],
     ['pending_seconds', 'coalesce(p.pending_seconds, 0)'],
     ...STEMS.map((st) => [`${st}_hours`, `coalesce(h.${st}_hours, 0)`] as [string, string]),
@@ -621,6 +657,7 @@ SELECT a.cluster, a.task_uid, 'requeue', a.end_at, coalesce(a.next_start, s.firs
   return withStaged(ctes, `
 SELECT ${columnsOf('task_daily').map((c) => `${select.get(c) ?? 'NULL'} AS ${c}`).join(',\n       ')}
   FROM task_status s
+  JOIN task_history t ON t.cluster = s.cluster AND t.task_uid = s.task_uid
   LEFT JOIN task_lives l ON l.cluster = s.cluster AND l.task_uid = s.task_uid
   LEFT JOIN task_hours h ON h.cluster = s.cluster AND h.task_uid = s.task_uid
   LEFT JOIN task_pending p ON p.cluster = s.cluster AND p.task_uid = s.task_uid
