@@ -581,7 +581,7 @@ export function taskDailySql(options: IntervalOptions): string {
        max(job_kind) AS job_kind, max(job_name) AS job_name, min(created_at) AS created_at,
        min(start_at) AS first_admitted_at,
        CASE WHEN bool_or(end_at IS NULL OR end_at > ${end}) THEN NULL ELSE max(end_at) END AS ended_at,
-       -- Counted apart before and in the range: the day before's row may give the part before.
+       -- Counted apart before and in the range: the row of the day before may give the part before.
        count(DISTINCT CASE WHEN start_at < ${start} THEN start_at END) AS admissions_before,
        count(DISTINCT CASE WHEN start_at >= ${start} AND start_at < ${end} THEN start_at END) AS admissions_in_range,
        count(DISTINCT CASE WHEN end_reason = 'preempted' AND end_at <= ${start} THEN start_at END) AS preemptions_before,
