@@ -4,9 +4,8 @@
  * partitions (added, rewritten, removed), the settings (prices, cost split, clusters, version), or
  * what the day before was built from (its task_daily is read). What each day was built from is kept
  * in a small state object next to the rollups (`rollups/aggregate-state.json`, a file locally, an
- * S3 object on AWS). A skipped day keeps its
- * rollups as they are, and a run with nothing changed writes nothing at all, so a re-run over
- * unchanged data changes no byte.
+ * S3 object on AWS). A skipped day keeps its rollups as they are, and a run with nothing changed
+ * writes nothing at all, so a re-run over unchanged data changes no byte.
  *
  * The logic is the same for both stores; only the listing of raw objects and the state's storage
  * differ (`RawLister`, `StateStore`).

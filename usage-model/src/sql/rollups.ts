@@ -517,12 +517,17 @@ SELECT CAST(h.day_start AS DATE) AS report_date, h.period_start, h.period_end, h
  ORDER BY report_date, period_start, namespace, team, task_name`, options.staged);
 }
 
+/** The columns of task_lives that task_daily's select reads, passed on by task_history. */
+const LIVES_KEPT = ['task_name', 'namespace', 'team', 'cluster_queue', 'priority_class', 'instance_type', 'job_kind', 'job_name', 'created_at', 'last_start_at', 'last_end_at', 'last_end_reason'];
+
 /**
  * CTEs ending in `task_history`: per task of task_status, its lifetime so far (first admission,
  * admissions, preemptions, end). The read window reaches one day back, so a task running for
  * longer has admissions it no longer shows; the day before's task_daily row has them, and the
  * window's intervals add what began (or was preempted) in the range. Without that row (the first
- * day aggregated, or no row for the task) the window's intervals are all there is.
+ * day aggregated, or no row for the task) the window's intervals are all there is. It also carries
+ * the task's lives, so that task_daily reads task_lives once per reference of task_history (Athena
+ * evaluates a CTE again at every reference).
  */
 function taskHistoryCtes(options: IntervalOptions): Cte[] {
   const before = options.previousTaskDaily;
@@ -540,7 +545,8 @@ function taskHistoryCtes(options: IntervalOptions): Cte[] {
     [
       'task_history',
       `SELECT s.cluster, s.task_uid, ${firstAdmitted} AS first_admitted_at, ${ended} AS ended_at,
-       ${sinceBefore('admissions')} AS admissions, ${sinceBefore('preemptions')} AS preemptions
+       ${sinceBefore('admissions')} AS admissions, ${sinceBefore('preemptions')} AS preemptions,
+       ${LIVES_KEPT.map((c) => `l.${c}`).join(', ')}
   FROM task_status s
   LEFT JOIN task_lives l ON l.cluster = s.cluster AND l.task_uid = s.task_uid${
     before ? '\n  LEFT JOIN task_before p ON p.cluster = s.cluster AND p.task_uid = s.task_uid' : ''
@@ -627,29 +633,29 @@ SELECT a.cluster, a.task_uid, 'requeue', a.end_at, coalesce(a.next_start, s.firs
   const select = new Map<string, string>([
     ['usage_date', `CAST(${start} AS DATE)`],
     ['task_uid', 's.task_uid'],
-    ['task_name', 'coalesce(l.task_name, s.task_name)'],
+    ['task_name', 'coalesce(t.task_name, s.task_name)'],
     ['kind', 's.kind'],
-    ['namespace', 'coalesce(l.namespace, s.namespace)'],
-    ['team', 'coalesce(l.team, s.team)'],
-    ['cluster_queue', 'coalesce(l.cluster_queue, s.cluster_queue)'],
-    ['priority_class', 'coalesce(l.priority_class, s.priority_class)'],
-    ['instance_type', "coalesce(l.instance_type, '')"],
-    ['job_kind', 'coalesce(l.job_kind, s.job_kind)'],
-    ['job_name', 'coalesce(l.job_name, s.job_name)'],
-    ['created_at', 'coalesce(l.created_at, s.created_at)'],
+    ['namespace', 'coalesce(t.namespace, s.namespace)'],
+    ['team', 'coalesce(t.team, s.team)'],
+    ['cluster_queue', 'coalesce(t.cluster_queue, s.cluster_queue)'],
+    ['priority_class', 'coalesce(t.priority_class, s.priority_class)'],
+    ['instance_type', "coalesce(t.instance_type, '')"],
+    ['job_kind', 'coalesce(t.job_kind, s.job_kind)'],
+    ['job_name', 'coalesce(t.job_name, s.job_name)'],
+    ['created_at', 'coalesce(t.created_at, s.created_at)'],
     ['first_admitted_at', 't.first_admitted_at'],
     ['ended_at', 't.ended_at'],
     // The last record may still say running when a later snapshot or relist ended the interval.
     [
       'status',
-      `CASE WHEN s.status = 'running' AND l.last_end_at <= ${end} AND l.last_start_at <= s.ts
-            THEN CASE l.last_end_reason WHEN 'finished' THEN 'finished' WHEN 'failed' THEN 'failed' WHEN 'preempted' THEN 'preempted'
+      `CASE WHEN s.status = 'running' AND t.last_end_at <= ${end} AND t.last_start_at <= s.ts
+            THEN CASE t.last_end_reason WHEN 'finished' THEN 'finished' WHEN 'failed' THEN 'failed' WHEN 'preempted' THEN 'preempted'
                                         WHEN 'evicted' THEN 'pending' ELSE 'deleted' END
             ELSE s.status END`,
     ],
     ['admissions', 'CAST(t.admissions AS INTEGER)'],
     ['preemptions', 'CAST(t.preemptions AS INTEGER)'],
-    ['queue_wait_seconds', `CAST(date_diff('millisecond', coalesce(l.created_at, s.created_at), t.first_admitted_at) AS DOUBLE) / 1000.0`],
+    ['queue_wait_seconds', `CAST(date_diff('millisecond', coalesce(t.created_at, s.created_at), t.first_admitted_at) AS DOUBLE) / 1000.0`],
     ['requeue_wait_seconds', 'coalesce(p.requeue_wait_seconds, 0)'],
     ['pending_seconds', 'coalesce(p.pending_seconds, 0)'],
     ...STEMS.map((st) => [`${st}_hours`, `coalesce(h.${st}_hours, 0)`] as [string, string]),
@@ -658,7 +664,6 @@ SELECT a.cluster, a.task_uid, 'requeue', a.end_at, coalesce(a.next_start, s.firs
 SELECT ${columnsOf('task_daily').map((c) => `${select.get(c) ?? 'NULL'} AS ${c}`).join(',\n       ')}
   FROM task_status s
   JOIN task_history t ON t.cluster = s.cluster AND t.task_uid = s.task_uid
-  LEFT JOIN task_lives l ON l.cluster = s.cluster AND l.task_uid = s.task_uid
   LEFT JOIN task_hours h ON h.cluster = s.cluster AND h.task_uid = s.task_uid
   LEFT JOIN task_pending p ON p.cluster = s.cluster AND p.task_uid = s.task_uid
  WHERE (s.seen_today OR coalesce(${STEMS.map((st) => `h.${st}_hours`).join(' + ')}, 0) > 0
