@@ -38,7 +38,18 @@ describe('aggregation on Athena', () => {
     let id = 0;
     athena.on(StartQueryExecutionCommand).callsFake(() => ({ QueryExecutionId: `q${++id}` }));
     athena.on(GetQueryExecutionCommand).resolves({ QueryExecution: { Status: { State: 'SUCCEEDED' }, StatementType: 'DML', SubstatementType: 'UNLOAD' } });
-    athena.on(GetQueryResultsCommand).resolves({ ResultSet: { Rows: [], ResultSetMetadata: { ColumnInfo: [] } }, UpdateCount: 0 });
+    // The lookup of the day's last snapshot (q2) finds one at 23:00 the day before; other queries return nothing.
+    const snapshotAt = DAY - 3_600_000;
+    athena.on(GetQueryResultsCommand).callsFake((input: { QueryExecutionId: string }) =>
+      input.QueryExecutionId === 'q2'
+        ? {
+            ResultSet: {
+              Rows: [{ Data: [{ VarCharValue: 'snapshot_ms' }] }, { Data: [{ VarCharValue: String(snapshotAt) }] }],
+              ResultSetMetadata: { ColumnInfo: [{ Name: 'snapshot_ms', Type: 'bigint' }] },
+            },
+          }
+        : { ResultSet: { Rows: [], ResultSetMetadata: { ColumnInfo: [] } }, UpdateCount: 0 },
+    );
     const engine = new AthenaEngine({ workGroup: 'hyperpod-usage', database: 'hyperpod_usage', client: new AthenaClient({ region: 'us-east-1' }), sleep: async () => undefined });
     try {
       await aggregate({
@@ -51,16 +62,25 @@ describe('aggregation on Athena', () => {
         log: silentLogger,
         stage: false,
       });
-      const statements = athena.commandCalls(StartQueryExecutionCommand).map((c) => c.args[0].input);
-      assert.equal(statements.length, 7, 'the price table and six rollups of one day and cluster');
-      assert.ok(statements.every((s) => s.WorkGroup === 'hyperpod-usage' && s.QueryExecutionContext?.Database === 'hyperpod_usage'));
+      const sent = athena.commandCalls(StartQueryExecutionCommand).map((c) => c.args[0].input);
+      assert.equal(sent.length, 8, 'the price table, the snapshot lookup and six rollups of one day and cluster');
+      assert.ok(sent.every((s) => s.WorkGroup === 'hyperpod-usage' && s.QueryExecutionContext?.Database === 'hyperpod_usage'));
       const parser = new TrinoSQL();
+      const [, lookup, ...statements] = sent;
+      assert.match(lookup?.QueryString ?? '', /^SELECT [\s\S]* AS snapshot_ms\s+FROM "hyperpod_usage"\."heartdub" WHERE [\s\S]*cluster IN \('prod'\)[\s\S]*snapshot = true/);
+      assert.deepEqual(parser.validate(lookup?.QueryString ?? ''), [], 'the snapshot lookup parses as Trino');
+      // Every rollup reads its raw records from the hour before that snapshot, 22:00, not from the day before's midnight.
       for (const s of statements) {
+        assert.match(s.QueryString ?? '', /"timestamp" >= TIMESTAMP '2025-04-15 22:00:00\.000'/, 'reads from the hour before the snapshot');
+        assert.doesNotMatch(s.QueryString ?? '', /"timestamp" >= TIMESTAMP '2025-04-15 00:00:00\.000'/);
+        assert.match(s.QueryString ?? '', /day = '15' AND hour IN \('22', '23'\)/, 'and only those hour partitions of the day before');
+      }
+      for (const s of sent.filter((q) => q !== lookup)) {
         const m = /^UNLOAD \(([\s\S]*)\) TO '(s3:\/\/[^']+)' WITH \(format = 'PARQUET', compression = 'SNAPPY'\)$/.exec(s.QueryString ?? '');
         assert.ok(m, `an UNLOAD: ${s.QueryString?.slice(0, 80)}`);
         assert.deepEqual(parser.validate(m[1] as string), [], `the SELECT of ${m[2]} parses as Trino`);
       }
-      const targets = statements.map((s) => /TO '([^']+)'/.exec(s.QueryString ?? '')?.[1]);
+      const targets = sent.filter((q) => q !== lookup).map((s) => /TO '([^']+)'/.exec(s.QueryString ?? '')?.[1]);
       assert.ok(targets.includes(`s3://${BUCKET}/usage/rollups/team_hourly/year=2025/month=04/day=16/cluster=prod/`));
       assert.ok(targets.includes(`s3://${BUCKET}/usage/reports/summary/year=2025/month=04/day=16/cluster=prod/`));
       assert.ok(targets.includes(`s3://${BUCKET}/usage/reference/prices/`));
@@ -123,14 +143,15 @@ describe('aggregation on Athena', () => {
       });
       const sent = statements();
       const staged = [...ATHENA_STAGED_CTES];
-      const perDay = 2 * staged.length + 6;
-      // prices, then per day and cluster: a CTAS per staged CTE, 6 UNLOADs, a DROP per staged table.
+      const perDay = 1 + 2 * staged.length + 6;
+      // prices, then per day and cluster: the snapshot lookup, a CTAS per staged CTE, 6 UNLOADs, a DROP per staged table.
       assert.equal(sent.length, 1 + 2 * 2 * perDay);
       const parser = new TrinoSQL();
       const ctasPattern = /^CREATE TABLE hyperpod_usage\.(hpu_stage_(\d{8})_(\w+?)_([0-9a-f]{8})_(\w+)) WITH \(format = 'PARQUET', write_compression = 'SNAPPY'\) AS\n([\s\S]+)$/;
       const runs = new Set<string>();
       for (let i = 1; i < sent.length; i += perDay) {
-        const group = sent.slice(i, i + perDay);
+        const [lookup, ...group] = sent.slice(i, i + perDay);
+        assert.match(lookup ?? '', /^SELECT [\s\S]* AS snapshot_ms\s+FROM /, 'the snapshot lookup first');
         const ctas = group.slice(0, staged.length).map((sql) => ctasPattern.exec(sql));
         assert.ok(ctas.every(Boolean), `a CTAS per staged CTE first: ${group[0]?.slice(0, 80)}`);
         assert.deepEqual(ctas.map((m) => m?.[5]), staged);

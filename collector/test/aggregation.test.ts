@@ -7,15 +7,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { DAY_MS, lastSnapshotSql, readFromSnapshot } from '@hyperpod-usage/model';
 import { resolveScenario } from '../src/simulator/builtin.js';
 import { loadScenario, type Scenario } from '../src/simulator/scenario.js';
 import { runSimulation } from '../src/simulator/simulation.js';
 import { silentLogger } from '../src/log.js';
-import type { Collector } from '../src/collector.js';
 import { aggregateCommand } from '../src/commands/aggregate.js';
 import { DuckDbEngine } from '../src/engine/duckdb-engine.js';
-import { aggregateRun, checkExpected, type Expected } from './support/aggregation.js';
-import { at, drillCollector, runDrill } from './support/drill.js';
+import { aggregateRun, allRollupRows, checkExpected, type Expected } from './support/aggregation.js';
+import { runOutage } from './support/drill.js';
 import { readIntervals } from './support/intervals.js';
 
 const fixture = (name: string): Scenario => loadScenario(fileURLToPath(new URL(`fixtures/aggregation/${name}.yaml`, import.meta.url)));
@@ -28,6 +28,32 @@ async function simulateAndAggregate(scenario: Scenario): Promise<{ dataDir: stri
   return { dataDir, engine, cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }
 
+/**
+ * Each day's records read from its last snapshot give the rollups that reading from a day before
+ * gives: what came before the snapshot says nothing the snapshot does not.
+ */
+async function assertSameAsFromTheDayBefore(
+  engine: DuckDbEngine,
+  dataDir: string,
+  scenario: Scenario,
+  cluster = 'hand',
+  // The collector snapshots at every hour boundary: each day after the first reads from the hour before its midnight.
+  expectedReadFrom = (day: number) => day - 3_600_000,
+): Promise<void> {
+  for (let day = Math.floor(scenario.start / DAY_MS) * DAY_MS + DAY_MS; day < scenario.end; day += DAY_MS) {
+    const { rows } = await engine.query(lastSnapshotSql('heartdub', { start: day, end: day + DAY_MS }, cluster));
+    assert.equal(new Date(readFromSnapshot(day, Number(rows[0]?.snapshot_ms))).toISOString(), new Date(expectedReadFrom(day)).toISOString(), 'where the day reads from');
+  }
+  const fromSnapshots = await allRollupRows(engine);
+  const wide = await aggregateRun(dataDir, scenario.start, scenario.end, { readWholeDayBefore: true });
+  try {
+    const fromTheDayBefore = await allRollupRows(wide);
+    for (const table of Object.keys(fromSnapshots)) assert.deepEqual(fromSnapshots[table], fromTheDayBefore[table], `${table}: read from the last snapshot and from the day before`);
+  } finally {
+    await wide.close();
+  }
+}
+
 describe('aggregation against hand-computed scenarios', () => {
   const scenarios: Array<[string, () => Scenario]> = [
     ['the task-governance walkthrough', () => resolveScenario('task-governance-walkthrough')],
@@ -35,6 +61,7 @@ describe('aggregation against hand-computed scenarios', () => {
     ['work crossing midnight, and a job still running', () => fixture('crossing-midnight')],
     ['a team borrowing beyond its nominal quota from two lenders', () => fixture('borrowing-beyond-nominal')],
     ['a task running for days after a preemption on its first', () => fixture('long-lived-task')],
+    ['a task waiting two days for quota after a preemption', () => fixture('starved-after-preemption')],
   ];
   for (const [title, load] of scenarios) {
     it(title, async () => {
@@ -42,6 +69,7 @@ describe('aggregation against hand-computed scenarios', () => {
       const run = await simulateAndAggregate(scenario);
       try {
         await checkExpected(run.engine, scenario.expected as Expected);
+        await assertSameAsFromTheDayBefore(run.engine, run.dataDir, scenario);
       } finally {
         await run.engine.close();
         run.cleanup();
@@ -51,29 +79,10 @@ describe('aggregation against hand-computed scenarios', () => {
 
   it('a collector outage: the walkthrough with the collector down from 09:30 to 10:45 gives the same answers', async () => {
     const scenario = resolveScenario('task-governance-walkthrough');
-    let current: Collector | undefined;
-    const ctx = await runDrill({
-      scenario,
-      speed: 1200,
-      start: async (c) => {
-        current = drillCollector(c, 'before');
-        await current.start();
-        return () => (current as Collector).stop();
-      },
-      faults: [
-        // While it is down: a-eval is preempted and released, b-finetune finishes, a-serve is
-        // admitted and a-eval admitted again. Kubernetes keeps the times of all of that but the
-        // eviction, which the past admitted seconds recover.
-        { at: at(scenario, 90), run: () => (current as Collector).kill() },
-        {
-          at: at(scenario, 165),
-          run: async (c) => {
-            current = drillCollector(c, 'after');
-            await current.start();
-          },
-        },
-      ],
-    });
+    // While it is down: a-eval is preempted and released, b-finetune finishes, a-serve is
+    // admitted and a-eval admitted again. Kubernetes keeps the times of all of that but the
+    // eviction, which the past admitted seconds recover.
+    const ctx = await runOutage(scenario, { from: 90, to: 165 });
     const engine = await aggregateRun(ctx.dataDir, scenario.start, scenario.end);
     try {
       // a-eval's preemption at 10:00:30 happened while the collector was blind: its records show
@@ -87,28 +96,23 @@ describe('aggregation against hand-computed scenarios', () => {
     }
   });
 
+  it('a collector outage across midnight (down from 23:40 to 00:45): the same answers, from the snapshot before it', async () => {
+    const scenario = fixture('crossing-midnight');
+    const ctx = await runOutage(scenario, { from: 220, to: 285 });
+    const engine = await aggregateRun(ctx.dataDir, scenario.start, scenario.end);
+    try {
+      await checkExpected(engine, scenario.expected as Expected);
+      // No snapshot at midnight: the 11th reads from the hour before the one at 23:00.
+      await assertSameAsFromTheDayBefore(engine, ctx.dataDir, scenario, 'drill', (day) => day - 2 * 3_600_000);
+    } finally {
+      await engine.close();
+      rmSync(ctx.root, { recursive: true, force: true });
+    }
+  });
+
   it('several admissions inside one blind window: bounded by the admitted seconds Kueue counted, and not stated', async () => {
     const scenario = fixture('blind-readmission');
-    let current: Collector | undefined;
-    const ctx = await runDrill({
-      scenario,
-      speed: 1200,
-      start: async (c) => {
-        current = drillCollector(c, 'before');
-        await current.start();
-        return () => (current as Collector).stop();
-      },
-      faults: [
-        { at: at(scenario, 30), run: () => (current as Collector).kill() },
-        {
-          at: at(scenario, 150),
-          run: async (c) => {
-            current = drillCollector(c, 'after');
-            await current.start();
-          },
-        },
-      ],
-    });
+    const ctx = await runOutage(scenario, { from: 30, to: 150 });
     const engine = await aggregateRun(ctx.dataDir, scenario.start, scenario.end);
     try {
       await checkExpected(engine, scenario.expected as Expected);

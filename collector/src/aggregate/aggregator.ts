@@ -6,8 +6,10 @@ import {
   assertClusterName,
   DAY_MS,
   dayPartitionPredicate,
+  lastSnapshotSql,
   rawReadWindow,
   rawRelations,
+  readFromSnapshot,
   rollupPartitionScan,
   rollupSql,
   ROLLUP_TABLE_NAMES,
@@ -18,6 +20,7 @@ import {
   type Relations,
   type RollupTableName,
 } from '@hyperpod-usage/model';
+import type { QueryEngine } from '../engine/query-engine.js';
 import type { Logger } from '../log.js';
 import { pricesSelect } from './prices.js';
 import type { RollupWriter } from './rollup-writer.js';
@@ -44,6 +47,11 @@ export interface AggregateOptions {
    * Athena (the writer's stager). Default true; false builds every rollup from the raw tables.
    */
   stage?: boolean;
+  /**
+   * Read every day's raw records from a day before it, as earlier versions did, instead of from
+   * its last snapshot (`readFromSnapshot`): for checking that both give the same rollups.
+   */
+  readWholeDayBefore?: boolean;
   /** Called with each rollup's (or the staging's) milliseconds, for benchmarks. */
   onTimed?: (step: RollupTableName | 'staging', ms: number) => void;
 }
@@ -76,6 +84,13 @@ async function discoverClusters(options: Pick<AggregateOptions, 'writer' | 'rela
   return clusters;
 }
 
+/** Where a day's raw records start for a cluster: the hour before its latest snapshot at or before midnight. */
+export async function snapshotReadFrom(engine: QueryEngine, heartdub: string, day: number, cluster: string): Promise<number> {
+  const { rows } = await engine.query(lastSnapshotSql(heartdub, { start: day, end: day + DAY_MS }, cluster));
+  const ms = rows[0]?.snapshot_ms;
+  return readFromSnapshot(day, ms === null || ms === undefined || ms === '' ? undefined : Number(ms));
+}
+
 export async function aggregate(options: AggregateOptions): Promise<AggregateResult> {
   const began = Date.now();
   const engine = options.writer.engine;
@@ -85,10 +100,13 @@ export async function aggregate(options: AggregateOptions): Promise<AggregateRes
   await options.writer.replace({ table: 'prices' }, pricesSelect(options.prices, options.costSplit));
   let partitions = 1;
   for (const day of [...options.days].sort((a, b) => a - b)) {
-    // The records a day's rollups read (its partition predicates select the same days).
+    // The records a day's rollups may read (its partition predicates select the same hours).
     const window = rawReadWindow(day, day + DAY_MS);
-    const raw = options.rawRelationsFor ? options.rawRelationsFor(window.start, window.end) : rawRelations(options.relations);
+    const relationsFor = (start: number) => (options.rawRelationsFor ? options.rawRelationsFor(start, window.end) : rawRelations(options.relations));
+    const widest = relationsFor(window.start);
     for (const cluster of clusters) {
+      const readFrom = options.readWholeDayBefore ? window.start : await snapshotReadFrom(engine, widest.heartdub, day, cluster);
+      const raw = readFrom === window.start ? widest : relationsFor(readFrom);
       // Staged runs may use the engine's own faster SQL forms; unstaged ones stay the portable queries.
       const dayBefore = { table: 'task_daily', day: day - DAY_MS, cluster } as const;
       const previousTaskDaily = options.writer.partitionRelation
@@ -98,6 +116,7 @@ export async function aggregate(options: AggregateOptions): Promise<AggregateRes
         relations: raw,
         range: { start: day, end: day + DAY_MS },
         clusters: [cluster],
+        readFrom,
         ...(previousTaskDaily ? { previousTaskDaily } : {}),
         ...(stager ? { dialect: engine.dialect } : {}),
       };

@@ -3,7 +3,7 @@
  * the shape of the scenarios' hand-computed `expected` blocks.
  */
 import assert from 'node:assert/strict';
-import { DAY_MS, DEFAULT_PRICES, effectivePrices, localRelations, sqlString, sqlTimestamp } from '@hyperpod-usage/model';
+import { DAY_MS, DEFAULT_PRICES, effectivePrices, localRelations, ROLLUP_TABLE_NAMES, sqlString, sqlTimestamp } from '@hyperpod-usage/model';
 import { aggregate } from '../../src/aggregate/aggregator.js';
 import { LocalRollupWriter } from '../../src/aggregate/rollup-writer.js';
 import { DuckDbEngine } from '../../src/engine/duckdb-engine.js';
@@ -28,11 +28,11 @@ export interface Expected {
   /** Per UTC day, every task_daily row of that day (no other task may have one). */
   taskDays?: Record<
     string,
-    Array<{ task: string; status: string; admissions: number; preemptions?: number; queueWaitSeconds?: number; firstAdmittedAt: string | null; endedAt: string | null; gpuHours: number }>
+    Array<{ task: string; status: string; admissions: number; preemptions?: number; queueWaitSeconds?: number; requeueWaitSeconds?: number; instanceType?: string; firstAdmittedAt: string | null; endedAt: string | null; gpuHours: number }>
   >;
 }
 
-export async function aggregateRun(dataDir: string, start: number, end: number): Promise<DuckDbEngine> {
+export async function aggregateRun(dataDir: string, start: number, end: number, options: { readWholeDayBefore?: boolean } = {}): Promise<DuckDbEngine> {
   const engine = await DuckDbEngine.open(dataDir);
   const days: number[] = [];
   for (let d = Math.floor(start / DAY_MS) * DAY_MS; d < end; d += DAY_MS) days.push(d);
@@ -45,9 +45,20 @@ export async function aggregateRun(dataDir: string, start: number, end: number):
     prices: effectivePrices('us-east-1', DEFAULT_PRICES),
     costSplit: 'accelerator',
     log: silentLogger,
+    ...options,
   });
   await engine.refreshViews();
   return engine;
+}
+
+/** Every row of every daily rollup, in one order: for comparing two aggregations of the same records. */
+export async function allRollupRows(engine: DuckDbEngine): Promise<Record<string, string[]>> {
+  const out: Record<string, string[]> = {};
+  for (const table of ROLLUP_TABLE_NAMES.filter((t) => t !== 'prices')) {
+    const { rows } = await engine.query(`SELECT * FROM ${table} ORDER BY ALL`);
+    out[table] = rows.map((r) => JSON.stringify(r));
+  }
+  return out;
 }
 
 export const near = (actual: unknown, expected: number, what: string): void => {
@@ -109,7 +120,7 @@ export async function checkExpected(engine: DuckDbEngine, expected: Expected): P
   }
   for (const [day, tasks] of Object.entries(expected.taskDays ?? {})) {
     const { rows } = await engine.query(
-      `SELECT task_name, status, admissions, preemptions, queue_wait_seconds, first_admitted_at, ended_at, gpu_hours FROM task_daily
+      `SELECT task_name, status, admissions, preemptions, queue_wait_seconds, requeue_wait_seconds, instance_type, first_admitted_at, ended_at, gpu_hours FROM task_daily
         WHERE usage_date = CAST(${sqlString(day)} AS DATE) ORDER BY task_name`,
     );
     // Epoch ms from DuckDB, a date from the YAML: both as ISO text.
@@ -126,6 +137,8 @@ export async function checkExpected(engine: DuckDbEngine, expected: Expected): P
       near(row?.gpu_hours, t.gpuHours, `${t.task} GPU hours on ${day}`);
       if (t.preemptions !== undefined) assert.equal(row?.preemptions, t.preemptions, `${t.task} preemptions on ${day}`);
       if (t.queueWaitSeconds !== undefined) near(row?.queue_wait_seconds, t.queueWaitSeconds, `${t.task} queue wait on ${day}`);
+      if (t.requeueWaitSeconds !== undefined) near(row?.requeue_wait_seconds, t.requeueWaitSeconds, `${t.task} requeue wait on ${day}`);
+      if (t.instanceType !== undefined) assert.equal(row?.instance_type, t.instanceType, `${t.task} instance type on ${day}`);
     }
   }
   if (expected.detailed) {

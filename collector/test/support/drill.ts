@@ -107,6 +107,33 @@ export function drillCollector(
   });
 }
 
+/**
+ * A scenario played with one collector that is killed (no flush, no goodbye) `from` minutes after
+ * the scenario's start and replaced by a new one `to` minutes after it.
+ */
+export async function runOutage(scenario: Scenario, outage: { from: number; to: number }): Promise<DrillContext> {
+  let current: Collector | undefined;
+  return runDrill({
+    scenario,
+    speed: 1200,
+    start: async (c) => {
+      current = drillCollector(c, 'before');
+      await current.start();
+      return () => (current as Collector).stop();
+    },
+    faults: [
+      { at: at(scenario, outage.from), run: () => (current as Collector).kill() },
+      {
+        at: at(scenario, outage.to),
+        run: async (c) => {
+          current = drillCollector(c, 'after');
+          await current.start();
+        },
+      },
+    ],
+  });
+}
+
 /** A simulated duration from the scenario start. */
 export const at = (scenario: Scenario, minutes: number, seconds = 0): number => scenario.start + minutes * 60_000 + seconds * 1000;
 

@@ -10,8 +10,9 @@
  * first bound the records give: a deletion found by a relist, the first snapshot that no longer
  * lists the workload, or the next admission (less the time Kueue says it spent pending).
  */
+import { HOUR_MS } from '../layout.js';
 import { RESOURCES } from '../resources.js';
-import { FAR_FUTURE, millisBetween, sqlTimestamp, type Dialect } from './dialect.js';
+import { FAR_FUTURE, FAR_PAST, millisBetween, sqlTimestamp, type Dialect } from './dialect.js';
 import { clusterPredicate, hourPartitionPredicate, rawReadWindow } from './partitions.js';
 
 export interface RawRelations {
@@ -34,6 +35,8 @@ export interface IntervalOptions {
   range: Range;
   /** Clusters to include; empty for all. */
   clusters: readonly string[];
+  /** The first record time to read (`readFromSnapshot`); by default a day before the range. */
+  readFrom?: number;
   /**
    * A relation of the rows task_daily holds for the day before the range, of the range's one
    * cluster (with a `cluster` column). A task's admissions, preemptions and first admission from
@@ -69,7 +72,8 @@ const QUANTITIES = RESOURCES.map((r) => r.key);
 
 /** `relation WHERE …`: the records of the range's read window, its hour partitions and clusters. */
 export function rawScan(relation: string, options: IntervalOptions): string {
-  const window = rawReadWindow(options.range.start, options.range.end);
+  const widest = rawReadWindow(options.range.start, options.range.end);
+  const window = { start: options.readFrom ?? widest.start, end: widest.end };
   // Every raw table has a cluster partition (AWS's heartdub has a cluster column): one predicate fits both.
   return `${relation} WHERE ${hourPartitionPredicate(window.start, window.end)} AND ${clusterPredicate(options.clusters)}
    AND "timestamp" >= ${sqlTimestamp(window.start)} AND "timestamp" < ${sqlTimestamp(window.end)}`;
@@ -89,6 +93,17 @@ function firstSnapshotAfter(from: string, alias: string, options: IntervalOption
   FROM ${from}
   JOIN snapshots s ON s.cluster = ${a}.cluster AND s.snapshot_at > ${a}.last_seen
  GROUP BY ${a}.cluster, ${a}.uid`;
+}
+
+/**
+ * `snapshot_ms`: the time (epoch ms) of the cluster's latest full snapshot at or before the range's
+ * start and no more than a day before it, or NULL; for `readFromSnapshot`.
+ */
+export function lastSnapshotSql(heartdub: string, range: Range, cluster: string): string {
+  const window = rawReadWindow(range.start, range.start);
+  return `SELECT ${millisBetween(FAR_PAST, 'max("timestamp")')} AS snapshot_ms
+  FROM ${heartdub} WHERE ${hourPartitionPredicate(window.start, range.start + HOUR_MS)} AND ${clusterPredicate([cluster])}
+   AND snapshot = true AND "timestamp" >= ${sqlTimestamp(window.start)} AND "timestamp" <= ${sqlTimestamp(range.start)}`;
 }
 
 /** Latest heartbeat per cluster: how far the data reaches. Open intervals end there. */

@@ -60,9 +60,27 @@ export function hourPartitionPredicate(start: number, end: number, alias = ''): 
     .join(' OR ')})`;
 }
 
-/** The window of raw data needed to account for [start, end): intervals that began a day earlier are still described by that day's snapshots, and ends show up by the next hour's snapshot. */
+/**
+ * The widest window of raw data needed to account for [start, end): intervals that began a day
+ * earlier are still described by that day's snapshots, and ends show up by the next hour's
+ * snapshot. `readFromSnapshot` narrows its start where a snapshot allows.
+ */
 export function rawReadWindow(start: number, end: number): { start: number; end: number } {
   return { start: start - DAY_MS, end: end + HOUR_MS };
+}
+
+/**
+ * Where a range's records can start, given the latest full snapshot at or before its start (the
+ * collector writes one at every hour boundary and whenever it starts leading). The snapshot lists
+ * every object still live then with its whole state, and the stated times (admission, end,
+ * creation) its later records carry, so what came before it says nothing about the range; the
+ * hour before the snapshot is read too, for changes seen only just after it but stamped with a
+ * Kubernetes transition time just before. Without a snapshot in the day before, the day before.
+ */
+export function readFromSnapshot(start: number, snapshotAt: number | undefined): number {
+  const widest = rawReadWindow(start, start).start;
+  if (snapshotAt === undefined || !Number.isFinite(snapshotAt) || snapshotAt > start || snapshotAt < widest) return widest;
+  return Math.max(widest, Math.floor(snapshotAt / HOUR_MS) * HOUR_MS - HOUR_MS);
 }
 
 export function clusterPredicate(clusters: readonly string[], alias = ''): string {

@@ -538,15 +538,19 @@ function taskHistoryCtes(options: IntervalOptions): Cte[] {
   // A task with no interval in the window ended before it, when the day before said so.
   const ended = before ? 'CASE WHEN l.task_uid IS NULL THEN p.ended_at ELSE l.ended_at END' : 'l.ended_at';
   const sinceBefore = (count: string) => `coalesce(${before ? `p.${count}, ` : ''}l.${count}_before, 0) + coalesce(l.${count}_in_range, 0)`;
+  // A task waiting since an admission older than the window keeps the flavor and ClusterQueue of
+  // the day before's row (a pending workload's records name neither).
+  const fromBefore = new Set(['instance_type', 'cluster_queue']);
+  const kept = LIVES_KEPT.map((c) => (before && fromBefore.has(c) ? `coalesce(l.${c}, nullif(p.${c}, '')) AS ${c}` : `l.${c}`));
   return [
     ...(before
-      ? ([['task_before', `SELECT cluster, task_uid, first_admitted_at, ended_at, admissions, preemptions FROM ${before}`]] satisfies Cte[])
+      ? ([['task_before', `SELECT cluster, task_uid, first_admitted_at, ended_at, status, instance_type, cluster_queue, admissions, preemptions FROM ${before}`]] satisfies Cte[])
       : []),
     [
       'task_history',
       `SELECT s.cluster, s.task_uid, ${firstAdmitted} AS first_admitted_at, ${ended} AS ended_at,
        ${sinceBefore('admissions')} AS admissions, ${sinceBefore('preemptions')} AS preemptions,
-       ${LIVES_KEPT.map((c) => `l.${c}`).join(', ')}
+       ${kept.join(', ')}
   FROM task_status s
   LEFT JOIN task_lives l ON l.cluster = s.cluster AND l.task_uid = s.task_uid${
     before ? '\n  LEFT JOIN task_before p ON p.cluster = s.cluster AND p.task_uid = s.task_uid' : ''
@@ -618,7 +622,20 @@ export function taskDailySql(options: IntervalOptions): string {
 UNION ALL
 SELECT a.cluster, a.task_uid, 'requeue', a.end_at, coalesce(a.next_start, s.first_gone_at, ${FAR_FUTURE})
   FROM task_admissions a JOIN task_status s ON s.cluster = a.cluster AND s.task_uid = a.task_uid
- WHERE a.end_at < ${FAR_FUTURE} AND (a.next_start IS NOT NULL OR a.end_reason IN ('preempted', 'evicted'))`,
+ WHERE a.end_at < ${FAR_FUTURE} AND (a.next_start IS NOT NULL OR a.end_reason IN ('preempted', 'evicted'))${
+   options.previousTaskDaily
+     ? `
+UNION ALL
+-- Still waiting at midnight (the day before ended pending or preempted after an admission) for an
+-- admission that ended before the records read: the part of the wait in the range starts at its start.
+SELECT s.cluster, s.task_uid, 'requeue', ${start}, coalesce(n.next_start, s.first_gone_at, ${FAR_FUTURE})
+  FROM task_status s JOIN task_before p ON p.cluster = s.cluster AND p.task_uid = s.task_uid
+  LEFT JOIN (SELECT cluster, task_uid, min(CASE WHEN start_at >= ${start} THEN start_at END) AS next_start,
+                    bool_or(end_at <= ${start}) AS ended_before
+               FROM task_admissions GROUP BY cluster, task_uid) n ON n.cluster = s.cluster AND n.task_uid = s.task_uid
+ WHERE p.status IN ('pending', 'preempted') AND p.admissions > 0 AND NOT coalesce(n.ended_before, false)`
+     : ''
+ }`,
     ],
     [
       'task_pending',
