@@ -50,6 +50,7 @@ import {
   hourPartitionOf,
   localRelations,
   rawPartitionPath,
+  lastSnapshotSql,
   rawReadWindow,
   rawRelations,
   rollupSql,
@@ -57,7 +58,7 @@ import {
   type RawTableName,
   type RollupTableName,
 } from '@hyperpod-usage/model';
-import { aggregate } from '../src/aggregate/aggregator.js';
+import { aggregate, snapshotReadFrom } from '../src/aggregate/aggregator.js';
 import { compactHours } from '../src/aggregate/compaction.js';
 import { LocalRawStore } from '../src/aggregate/raw-store.js';
 import { LocalRollupWriter, type RollupPartition, type RollupWriter } from '../src/aggregate/rollup-writer.js';
@@ -92,6 +93,9 @@ const USAGE = `Usage: npm run bench:aggregate -- [options]
   --skip-before        aggregate each day only as \`hpu aggregate\` does now (staged tables); by
                        default each day is also aggregated before it, the way it was before
                        staging (every rollup from the raw records), timed, and its rows compared
+  --before WHAT        what "before" is: unstaged (default, above) or whole-day (staged, each
+                       day's records read from the whole day before instead of from the hour
+                       before its last snapshot)
   --profile            also profile each rollup query of a middle day (DuckDB operator timings)
   --help`;
 
@@ -124,6 +128,7 @@ interface Options {
   memoryLimit: string | null;
   globViews: boolean;
   skipBefore: boolean;
+  before: 'unstaged' | 'whole-day';
 }
 
 function parseOptions(argv: string[]): Options | null {
@@ -146,6 +151,7 @@ function parseOptions(argv: string[]): Options | null {
         'memory-limit': { type: 'string' },
         'glob-views': { type: 'boolean', default: false },
         'skip-before': { type: 'boolean', default: false },
+        before: { type: 'string', default: 'unstaged' },
         help: { type: 'boolean', default: false },
       },
     }));
@@ -173,6 +179,9 @@ function parseOptions(argv: string[]): Options | null {
       throw new BenchError((e as Error).message);
     }
   }
+  if (values.before !== 'unstaged' && values.before !== 'whole-day') {
+    throw new BenchError(`--before: expected unstaged or whole-day, got ${JSON.stringify(values.before)}`);
+  }
   if (values['reuse-tiled'] && !values.keep) throw new BenchError('--reuse-tiled needs --keep DIR (the folder of the earlier run)');
   if (values.layout !== 'collector' && values.layout !== 'hourly' && values.layout !== 'compacted') {
     throw new BenchError(`--layout: expected collector, hourly or compacted, got ${JSON.stringify(values.layout)}`);
@@ -191,6 +200,7 @@ function parseOptions(argv: string[]): Options | null {
     memoryLimit: memoryLimit ?? null,
     globViews: values['glob-views'],
     skipBefore: values['skip-before'],
+    before: values.before,
   };
 }
 
@@ -701,7 +711,11 @@ function splitWith(sql: string): { ctes: Map<string, string>; main: string } {
     for (; j < sql.length && depth > 0; j++) {
       const ch = sql[j];
       if (quoted) quoted = ch !== "'";
-      else if (ch === "'") quoted = true;
+      else if (ch === '-' && sql[j + 1] === '-') {
+        // A comment runs to the end of its line; a quote or parenthesis in it counts for nothing.
+        const eol = sql.indexOf('\n', j);
+        j = eol < 0 ? sql.length : eol;
+      } else if (ch === "'") quoted = true;
       else if (ch === '(') depth++;
       else if (ch === ')') depth--;
     }
@@ -745,9 +759,9 @@ function inlinedScansOf(sql: string, tables: readonly string[]): Map<string, num
 
 /** Raw columns a query references at all (any CTE whose body scans the table names them). */
 function referencedColumns(sql: string, table: RawTableName): string[] {
-  const { ctes } = splitWith(sql);
+  const { ctes, main } = splitWith(sql);
   const words = new Set<string>();
-  for (const body of ctes.values()) {
+  for (const body of [...ctes.values(), main]) {
     if (!new RegExp(`\\bFROM\\s+${table}\\s+WHERE\\b`).test(body)) continue;
     for (const m of body.matchAll(/"?([a-z_][a-z0-9_]*)"?/g)) words.add(m[1] as string);
   }
@@ -788,7 +802,8 @@ async function main(): Promise<void> {
   if (options.keep) {
     root = options.keep;
     if (existsSync(root)) {
-      const entries = readdirSync(root).filter((e) => !['base', 'tiled'].includes(e));
+      // The recording, the tiled days, and the scratch folders an earlier run of the bench left.
+      const entries = readdirSync(root).filter((e) => !['base', 'tiled', 'rollups-before', 'staged-bench'].includes(e));
       if (entries.length) throw new BenchError(`--keep ${root}: the folder holds other things (${entries.slice(0, 3).join(', ')}); give an empty or new folder`);
       if (!(options.base && resolve(options.base) === root)) rmSync(join(root, 'base'), { recursive: true, force: true });
       if (options.reuseTiled) {
@@ -885,7 +900,8 @@ async function main(): Promise<void> {
         const t0 = performance.now();
         const { peakRss } = await withPeakRss(() =>
           aggregate({
-            stage: mode === 'staged',
+            stage: mode === 'staged' || options.before === 'whole-day',
+            readWholeDayBefore: mode === 'unstaged' && options.before === 'whole-day',
             onTimed: (step, ms) => {
               if (step === 'staging') writer.addStaging(ms);
             },
@@ -933,9 +949,11 @@ async function main(): Promise<void> {
     engine = null;
     engine = await DuckDbEngine.open(tiledDir, engineOptions);
 
-    // Rows each aggregated day reads: the raw read window is the day before, the day and the next hour.
+    // Rows each aggregated day reads: from the hour before its last snapshot to the day's next hour.
     const windowRows = new Map<RawTableName, number[]>();
+    const readFromByDay = new Map<number, number>();
     await phases.run('count raw rows per read window', async () => {
+      for (const d of days) readFromByDay.set(d, await snapshotReadFrom(engine as DuckDbEngine, rawRelations(relations).heartdub, d, CLUSTER));
       for (const t of RAW_TABLE_NAMES) {
         const perHour = await (engine as DuckDbEngine).query(`SELECT year, month, day, hour, count(*) AS n FROM ${t} GROUP BY ALL`);
         const count = new Map<number, number>();
@@ -944,7 +962,7 @@ async function main(): Promise<void> {
           t,
           days.map((d) => {
             let n = 0;
-            for (let h = d - DAY_MS; h < d + DAY_MS + HOUR_MS; h += HOUR_MS) n += count.get(h) ?? 0;
+            for (let h = readFromByDay.get(d) ?? d - DAY_MS; h < d + DAY_MS + HOUR_MS; h += HOUR_MS) n += count.get(h) ?? 0;
             return n;
           }),
         );
@@ -1086,28 +1104,47 @@ async function main(): Promise<void> {
       }
       // The staged tables of day D, written by DuckDB as Parquet (snappy) to measure their column
       // chunks. Every run is priced with these full-day sizes: an upper bound for the partial days.
-      const stagedName = (cte: string) => `hpu_stage_bench_${cte}`;
-      const stagedNames = ATHENA_STAGED_CTES.map(stagedName);
+      // Two sets: the day's records read from the hour before its last snapshot, and from the whole day before.
+      const stagedName = (cte: string, wide = false) => `hpu_stage_bench_${wide ? 'wide_' : ''}${cte}`;
+      const stagedNames = [false, true].flatMap((wide) => ATHENA_STAGED_CTES.map((c) => stagedName(c, wide)));
       const stagedDir = join(root, 'staged-bench');
       mkdirSync(stagedDir, { recursive: true });
       const stagedMeta = new Map<string, { meta: Awaited<ReturnType<typeof chunkBytes>>; file: string; columns: string[]; rows: number }>();
       const duck = engine as DuckDbEngine;
+      // Where each day's records start, as `aggregate` finds it: the hour before its last snapshot.
+      const heartdub = rawRelations(relations).heartdub;
+      const readFromOf = new Map<number, number>();
+      for (const day of [dayD - DAY_MS, dayD]) readFromOf.set(day, await snapshotReadFrom(duck, heartdub, day, CLUSTER));
+      const readFrom = (day: number) => readFromOf.get(day) ?? rawReadWindow(day, day + DAY_MS).start;
       const window = rawReadWindow(dayD, dayD + DAY_MS);
-      const duckOptions = { relations: duck.rawRelationsFor(window.start, window.end), range: { start: dayD, end: dayD + DAY_MS }, clusters: [CLUSTER] };
-      for (const { relation, select } of athenaStagingSelects(duckOptions, stagedName)) {
+      for (const wide of [false, true]) {
+       const from = wide ? window.start : readFrom(dayD);
+       const duckOptions = { relations: duck.rawRelationsFor(from, window.end), range: { start: dayD, end: dayD + DAY_MS }, clusters: [CLUSTER], readFrom: from };
+       for (const { relation, select } of athenaStagingSelects(duckOptions, (c) => stagedName(c, wide))) {
         await duck.execute(`CREATE OR REPLACE TEMP TABLE ${relation} AS ${select}`);
         const file = join(stagedDir, `${relation}.parquet`);
         await duck.execute(`COPY ${relation} TO ${sqlString(file)} (FORMAT parquet, COMPRESSION snappy)`);
         const described = await duck.query(`DESCRIBE ${relation}`);
         const count = await duck.query(`SELECT count(*) AS n FROM ${relation}`);
         stagedMeta.set(relation, { meta: await chunkBytes(scratch, [file]), file, columns: described.rows.map((r) => String(r.column_name)), rows: Number(count.rows[0]?.n ?? 0) });
+       }
       }
       for (const name of stagedNames) await duck.execute(`DROP TABLE IF EXISTS ${name}`);
+      // task_daily of the day before each aggregated day, which its task_daily query reads (as
+      // aggregated above): priced like a staged table, the whole partition's files.
+      const dayBeforeName = (day: number) => `hpu_bench_task_daily_${isoDay(day - DAY_MS).replaceAll('-', '')}`;
+      for (const day of [dayD - DAY_MS, dayD]) {
+        const files = parquetFiles(rollupPartitionDir(tiledDir, 'task_daily', day - DAY_MS));
+        if (files.length === 0) continue;
+        const described = await duck.query(`DESCRIBE SELECT * FROM read_parquet(${listSql(files)})`);
+        const count = await duck.query(`SELECT count(*) AS n FROM read_parquet(${listSql(files)})`);
+        stagedMeta.set(dayBeforeName(day), { meta: await chunkBytes(scratch, files), file: files[0] as string, columns: described.rows.map((r) => String(r.column_name)), rows: Number(count.rows[0]?.n ?? 0) });
+      }
 
       /** Bytes one query scans over the raw files present (hours < `upTo`) and the staged tables. */
       const queryBytes = (sql: string, upTo: number, windowStart: number): number => {
         let bytes = 0;
-        for (const [table, n] of inlinedScansOf(sql, [...RAW_TABLE_NAMES, ...stagedNames])) {
+        for (const [table, n] of inlinedScansOf(sql, [...RAW_TABLE_NAMES, ...stagedMeta.keys()])) {
           const staged = stagedMeta.get(table);
           if (staged) {
             const words = new Set([...sql.matchAll(/[a-z_][a-z0-9_]*/g)].map((m) => m[0]));
@@ -1122,26 +1159,41 @@ async function main(): Promise<void> {
         }
         return bytes;
       };
-      const localOptions = (day: number) => ({ relations: rawRelations(relations), range: { start: day, end: day + DAY_MS }, clusters: [CLUSTER] });
-      const stagedRelations = new Map(ATHENA_STAGED_CTES.map((c) => [c as string, stagedName(c)]));
+      // unstaged: every rollup from the raw records of the whole day before (the code before
+      // staging); whole-day: staged, the same window; staged: from the hour before the last snapshot.
+      const estimated = ['unstaged', 'whole-day', 'staged'] as const;
+      type Estimated = (typeof estimated)[number];
+      const localOptions = (day: number, mode: Estimated) => ({
+        relations: rawRelations(relations),
+        range: { start: day, end: day + DAY_MS },
+        clusters: [CLUSTER],
+        readFrom: mode === 'staged' ? readFrom(day) : rawReadWindow(day, day + DAY_MS).start,
+        ...(stagedMeta.has(dayBeforeName(day)) ? { previousTaskDaily: dayBeforeName(day) } : {}),
+      });
       /** The queries of aggregating `day` with the raw hours before `upTo`: bytes of each. */
-      const aggregation = (day: number, upTo: number, staged: boolean): number[] => {
-        const o = localOptions(day);
-        const start = rawReadWindow(day, day + DAY_MS).start;
+      const aggregation = (day: number, upTo: number, mode: Estimated): number[] => {
+        const o = localOptions(day, mode);
         const end = Math.min(upTo, rawReadWindow(day, day + DAY_MS).end);
-        const sqls = staged
-          ? [...athenaStagingSelects(o, stagedName).map((x) => x.select), ...dailyTables.map((t) => athenaStagedRollupSql(t as Exclude<RollupTableName, 'prices'>, o, stagedRelations))]
-          : dailyTables.map((t) => rollupSql(t as Exclude<RollupTableName, 'prices'>, o));
-        return sqls.map((sql) => queryBytes(sql, end, start));
+        const wide = mode === 'whole-day';
+        const stagedRelations = new Map(ATHENA_STAGED_CTES.map((c) => [c as string, stagedName(c, wide)]));
+        const sqls =
+          mode === 'unstaged'
+            ? dailyTables.map((t) => rollupSql(t as Exclude<RollupTableName, 'prices'>, o))
+            : [
+                ...athenaStagingSelects(o, (c) => stagedName(c, wide)).map((x) => x.select),
+                ...dailyTables.map((t) => athenaStagedRollupSql(t as Exclude<RollupTableName, 'prices'>, o, stagedRelations)),
+              ];
+        const bytes = sqls.map((sql) => queryBytes(sql, end, o.readFrom));
+        // The lookup of the day's last snapshot comes first: heartbeats of the day before and of the day's first hour.
+        return mode === 'staged' ? [queryBytes(lastSnapshotSql(heartdub, o.range, CLUSTER), Math.min(upTo, day + HOUR_MS), day - DAY_MS), ...bytes] : bytes;
       };
-      const modesOut = (['unstaged', 'staged'] as const).map((mode) => {
-        const staged = mode === 'staged';
-        const fullDay = aggregation(dayD, dayD + DAY_MS + HOUR_MS, staged);
+      const modesOut = estimated.map((mode) => {
+        const fullDay = aggregation(dayD, dayD + DAY_MS + HOUR_MS, mode);
         // Run at hh:07 of day D: the hours of D before hh are complete (the 7 minutes of hh are
         // left out); at 00:07 and 01:07 the previous day is redone too (its 23:00 hour, then the
         // next day's 00:00 hour, changed), with its window complete.
         const runs = Array.from({ length: 24 }, (_, h) => {
-          const queries = [...aggregation(dayD, dayD + h * HOUR_MS, staged), ...(h <= 1 ? aggregation(dayD - DAY_MS, dayD + h * HOUR_MS, staged) : [])];
+          const queries = [...aggregation(dayD, dayD + h * HOUR_MS, mode), ...(h <= 1 ? aggregation(dayD - DAY_MS, dayD + h * HOUR_MS, mode) : [])];
           // The price table is written by every run that aggregates anything: a VALUES list, no scan, 10 MB billed.
           return { bytes: queries.reduce((a, b) => a + b, 0), usd: queries.reduce((a, b) => a + athenaUsd(b), 0) + athenaUsd(0), queries: queries.length + 1 };
         });
@@ -1153,7 +1205,7 @@ async function main(): Promise<void> {
           runs,
         };
       });
-      return { day: dayD, modes: modesOut, staged: [...stagedMeta].map(([name, m]) => ({ name, rows: m.rows, bytes: statSync(m.file).size })) };
+      return { day: dayD, modes: modesOut, staged: [...stagedMeta].filter(([name]) => ATHENA_STAGED_CTES.some((c) => stagedName(c) === name)).map(([name, m]) => ({ name, rows: m.rows, bytes: statSync(m.file).size })) };
     });
 
     // Optional: where the time of one day goes
@@ -1256,7 +1308,9 @@ async function main(): Promise<void> {
     rawRows.push(['total', fmtInt(totalRows), fmtBytes(totalBasePerHour), fmtInt(totalFiles), fmtBytes(totalPerDay), fmtInt(totalWindow)]);
     say(table(['table', 'rows/hour', 'collector bytes/hour', 'files/day', 'tiled bytes/day', 'rows read per aggregated day'], rawRows));
     say('  (collector bytes/hour: the base recording as the collector wrote it; tiled bytes/day: the same records rewritten by DuckDB.)');
-    say('  (rows read per aggregated day: the SQL reads the day before, the day and the next hour: 49 h of records, middle day.)');
+    const middleDay = days[Math.floor(days.length / 2)] as number;
+    const middleHours = (middleDay + DAY_MS + HOUR_MS - (readFromByDay.get(middleDay) ?? middleDay - DAY_MS)) / HOUR_MS;
+    say(`  (rows read per aggregated day: from the hour before its last snapshot to the day's next hour: ${middleHours} h of records, middle day.)`);
     const windowBytes = days.map((d) => [d - DAY_MS, d, d + DAY_MS].map(isoDay).reduce((a, k) => a + RAW_TABLE_NAMES.reduce((s, t) => s + (rawByDay.get(t)?.get(k)?.bytes ?? 0), 0), 0));
     say(`  Raw files an aggregated day selects by partition (3 day partitions, middle day): ${fmtBytes(windowBytes[Math.floor(windowBytes.length / 2)] ?? 0)}.`);
     say();
@@ -1281,7 +1335,7 @@ async function main(): Promise<void> {
         fmtS(meanOf(dayRuns, step)),
       ]);
       rowsFor.push(['peak RSS', fmtBytes(Math.max(...beforeRuns.map((r) => r.peakRss))), fmtBytes(Math.max(...dayRuns.map((r) => r.peakRss)))]);
-      say(table(['mean seconds per day', 'before (unstaged)', 'after (staged)'], rowsFor));
+      say(table(['mean seconds per day', options.before === 'whole-day' ? 'before (staged, the whole day before)' : 'before (unstaged)', 'after (staged)'], rowsFor));
       const identical = options.days - noiseDays.length - differingDays.length;
       say(
         differingDays.length
@@ -1365,7 +1419,8 @@ async function main(): Promise<void> {
     say();
 
     if (hourly) {
-      const [before, after] = hourly.modes as [(typeof hourly.modes)[number], (typeof hourly.modes)[number]];
+      const [before, wholeDay, after] = hourly.modes as [(typeof hourly.modes)[number], (typeof hourly.modes)[number], (typeof hourly.modes)[number]];
+      const three = (f: (m: typeof before) => string) => [f(before), f(wholeDay), f(after)];
       const per = (m: typeof before) => stats(m.runs.map((r) => r.bytes));
       const billed = (m: typeof before) => m.runs.reduce((a, r) => a + r.usd, 0);
       const scannedDay = (m: typeof before) => m.runs.reduce((a, r) => a + r.bytes, 0);
@@ -1374,25 +1429,25 @@ async function main(): Promise<void> {
       say('  Each run redoes the current day from the raw hours present (those before hh) and, at 00:07 and 01:07, the previous day (complete).');
       say(
         table(
-          ['', 'before (unstaged)', 'after (staged)'],
+          ['', 'before (unstaged)', 'staged, the whole day before', 'after (staged, from the last snapshot)'],
           [
-            ['one full day (49 h window), scanned', fmtBytes(before.fullDay), fmtBytes(after.fullDay)],
-            ['one full day, billed', `${fmtBytes(usdToBytes(before.fullDayUsd))} ${fmtUsd(before.fullDayUsd)}`, `${fmtBytes(usdToBytes(after.fullDayUsd))} ${fmtUsd(after.fullDayUsd)}`],
-            ['queries per aggregated day', String(before.fullDayQueries.length), String(after.fullDayQueries.length)],
-            ['per hourly run, scanned: mean', fmtBytes(per(before).mean), fmtBytes(per(after).mean)],
-            ['per hourly run, scanned: max (00:07 or 01:07)', fmtBytes(per(before).max), fmtBytes(per(after).max)],
-            ['per hourly run, scanned: at 12:07', fmtBytes(before.runs[12]?.bytes ?? 0), fmtBytes(after.runs[12]?.bytes ?? 0)],
-            ['24 hourly runs, scanned', fmtBytes(scannedDay(before)), fmtBytes(scannedDay(after))],
-            ['24 hourly runs, billed (10 MB minimum per query)', `${fmtBytes(usdToBytes(billed(before)))} ${fmtUsd(billed(before))}`, `${fmtBytes(usdToBytes(billed(after)))} ${fmtUsd(billed(after))}`],
-            ['24 hourly runs, queries', String(before.runs.reduce((a, r) => a + r.queries, 0)), String(after.runs.reduce((a, r) => a + r.queries, 0))],
-            ['without --incremental (2 full days every hour), scanned', fmtBytes(48 * before.fullDay), fmtBytes(48 * after.fullDay)],
+            ['one full day, scanned', ...three((m) => fmtBytes(m.fullDay))],
+            ['one full day, billed', ...three((m) => `${fmtBytes(usdToBytes(m.fullDayUsd))} ${fmtUsd(m.fullDayUsd)}`)],
+            ['queries per aggregated day', ...three((m) => String(m.fullDayQueries.length))],
+            ['per hourly run, scanned: mean', ...three((m) => fmtBytes(per(m).mean))],
+            ['per hourly run, scanned: max (00:07 or 01:07)', ...three((m) => fmtBytes(per(m).max))],
+            ['per hourly run, scanned: at 12:07', ...three((m) => fmtBytes(m.runs[12]?.bytes ?? 0))],
+            ['24 hourly runs, scanned', ...three((m) => fmtBytes(scannedDay(m)))],
+            ['24 hourly runs, billed (10 MB minimum per query)', ...three((m) => `${fmtBytes(usdToBytes(billed(m)))} ${fmtUsd(billed(m))}`)],
+            ['24 hourly runs, queries', ...three((m) => String(m.runs.reduce((a, r) => a + r.queries, 0)))],
+            ['without --incremental (2 full days every hour), scanned', ...three((m) => fmtBytes(48 * m.fullDay))],
           ],
         ),
       );
       say(
         table(
           ['staged full day, per query', 'bytes'],
-          [...[...ATHENA_STAGED_CTES].map((c) => `CTAS ${c}`), ...dailyTables].map((name, i) => [name, fmtBytes(after.fullDayQueries[i] ?? 0)]),
+          ['snapshot lookup', ...[...ATHENA_STAGED_CTES].map((c) => `CTAS ${c}`), ...dailyTables].map((name, i) => [name, fmtBytes(after.fullDayQueries[i] ?? 0)]),
         ),
       );
       say(`  Staged tables of the day (written by DuckDB as snappy Parquet to size them): ${hourly.staged.map((t) => `${t.name.replace('hpu_stage_bench_', '')} ${fmtInt(t.rows)} rows, ${fmtBytes(t.bytes)}`).join('; ')}.`);

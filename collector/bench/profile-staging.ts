@@ -17,6 +17,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { DAY_MS, rawReadWindow, rollupSql, ROLLUP_TABLE_NAMES, sharedRangeCtes, sqlString, stagingSelects, type IntervalOptions, type RollupTableName } from '@hyperpod-usage/model';
+import { snapshotReadFrom } from '../src/aggregate/aggregator.js';
+import { LocalRollupWriter } from '../src/aggregate/rollup-writer.js';
 import { DuckDbEngine } from '../src/engine/duckdb-engine.js';
 import { diffRollupFiles, FLOAT_NOISE } from './rollup-diff.js';
 
@@ -78,8 +80,19 @@ async function main(): Promise<void> {
   if (values.out) mkdirSync(values.out, { recursive: true });
   const engine = await DuckDbEngine.open(values.data, { rawViews: false, ...(values['memory-limit'] ? { memoryLimit: values['memory-limit'] } : {}) });
   try {
+    // The records and the day before's task_daily that `hpu aggregate` reads for the day.
     const window = rawReadWindow(day, day + DAY_MS);
-    const options: IntervalOptions = { relations: engine.rawRelationsFor(window.start, window.end), range: { start: day, end: day + DAY_MS }, clusters: [values.cluster], ...(values.portable ? {} : { dialect: 'duckdb' as const }) };
+    const readFrom = await snapshotReadFrom(engine, engine.rawRelationsFor(window.start, window.end).heartdub, day, values.cluster);
+    const previousTaskDaily = new LocalRollupWriter(engine, values.data).partitionRelation({ table: 'task_daily', day: day - DAY_MS, cluster: values.cluster });
+    console.log(`records from ${new Date(readFrom).toISOString()}; task_daily of the day before ${previousTaskDaily ? 'read' : 'absent'}`);
+    const options: IntervalOptions = {
+      relations: engine.rawRelationsFor(readFrom, window.end),
+      range: { start: day, end: day + DAY_MS },
+      clusters: [values.cluster],
+      readFrom,
+      ...(previousTaskDaily ? { previousTaskDaily } : {}),
+      ...(values.portable ? {} : { dialect: 'duckdb' as const }),
+    };
     const staged = new Set<string>();
     let total = 0;
     let totalCpu = 0;
