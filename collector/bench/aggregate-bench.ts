@@ -1111,11 +1111,9 @@ async function main(): Promise<void> {
       mkdirSync(stagedDir, { recursive: true });
       const stagedMeta = new Map<string, { meta: Awaited<ReturnType<typeof chunkBytes>>; file: string; columns: string[]; rows: number }>();
       const duck = engine as DuckDbEngine;
-      // Where each day's records start, as `aggregate` finds it: the hour before its last snapshot.
+      // Where each day's records start, as `aggregate` found it (counted above).
       const heartdub = rawRelations(relations).heartdub;
-      const readFromOf = new Map<number, number>();
-      for (const day of [dayD - DAY_MS, dayD]) readFromOf.set(day, await snapshotReadFrom(duck, heartdub, day, CLUSTER));
-      const readFrom = (day: number) => readFromOf.get(day) ?? rawReadWindow(day, day + DAY_MS).start;
+      const readFrom = (day: number) => readFromByDay.get(day) ?? rawReadWindow(day, day + DAY_MS).start;
       const window = rawReadWindow(dayD, dayD + DAY_MS);
       for (const wide of [false, true]) {
        const from = wide ? window.start : readFrom(dayD);

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { DAY_MS, lastSnapshotSql, readFromSnapshot } from '@hyperpod-usage/model';
+import { DAY_MS } from '@hyperpod-usage/model';
+import { snapshotReadFrom } from '../src/aggregate/aggregator.js';
 import { resolveScenario } from '../src/simulator/builtin.js';
 import { loadScenario, type Scenario } from '../src/simulator/scenario.js';
 import { runSimulation } from '../src/simulator/simulation.js';
@@ -41,8 +42,8 @@ async function assertSameAsFromTheDayBefore(
   expectedReadFrom = (day: number) => day - 3_600_000,
 ): Promise<void> {
   for (let day = Math.floor(scenario.start / DAY_MS) * DAY_MS + DAY_MS; day < scenario.end; day += DAY_MS) {
-    const { rows } = await engine.query(lastSnapshotSql('heartdub', { start: day, end: day + DAY_MS }, cluster));
-    assert.equal(new Date(readFromSnapshot(day, Number(rows[0]?.snapshot_ms))).toISOString(), new Date(expectedReadFrom(day)).toISOString(), 'where the day reads from');
+    const readFrom = await snapshotReadFrom(engine, 'heartdub', day, cluster);
+    assert.equal(new Date(readFrom).toISOString(), new Date(expectedReadFrom(day)).toISOString(), 'where the day reads from');
   }
   const fromSnapshots = await allRollupRows(engine);
   const wide = await aggregateRun(dataDir, scenario.start, scenario.end, { readWholeDayBefore: true });
